@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include "il-error.h"
+#include "il-link-private.h"
+#include "il-mailbox-private.h"
+#include "il-reply-private.h"
+
+/*
+ * IlMailbox is the queue between the senders of a service and the
+ * service's runner. Any thread may push; only the runner, on the
+ * service's main context, takes envelopes out.
+ *
+ * Senders append to @incoming under @lock. The runner swaps the whole array
+ * out in one step, so a busy service costs one lock round per batch, not
+ * per message. @scheduled is TRUE from the moment a sender finds the
+ * mailbox idle and sets the source's ready time until the runner finds it
+ * empty again, so the main context is woken once per idle-to-busy change
+ * and never per message.
+ */
+struct _IlMailbox
+{
+  gint            ref_count;      /* atomic */
+  GType           service_type;   /* immutable */
+  GWeakRef        service_ref;
+
+  GMutex          lock;
+  IlMailboxState  state;          /* lock; read without it as a hint */
+  GArray         *incoming;       /* lock; IlEnvelope */
+  gboolean        scheduled;      /* lock */
+  GSource        *source;         /* lock; owned, set while running */
+  GMainContext   *context;        /* lock; owned, set from start on */
+  gboolean        own_thread;     /* lock */
+  GPtrArray      *watchers;       /* lock; GWeakRef * of live links */
+  GPtrArray      *close_waiters;  /* lock; owned GTask, returned at close */
+};
+
+void
+il_exec_call_free (IlExecCall *call)
+{
+  if (call->destroy != NULL)
+    call->destroy (call->data);
+  g_free (call);
+}
+
+void
+il_envelope_clear (IlEnvelope *envelope)
+{
+  switch (envelope->kind)
+    {
+    case IL_ENVELOPE_MESSAGE:
+      g_clear_object ((GObject **) &envelope->payload);
+      break;
+
+    case IL_ENVELOPE_EXEC:
+      g_clear_pointer ((IlExecCall **) &envelope->payload, il_exec_call_free);
+      break;
+
+    case IL_ENVELOPE_STOP:
+    default:
+      break;
+    }
+
+  g_clear_object (&envelope->task);
+}
+
+void
+il_envelope_fail_closed (IlEnvelope *envelope,
+                         GType       service_type)
+{
+  if (envelope->task != NULL)
+    {
+      if (envelope->kind == IL_ENVELOPE_STOP)
+        {
+          if (il_request_try_complete (envelope->task))
+            g_task_return_boolean (envelope->task, TRUE);
+        }
+      else
+        {
+          il_request_fail (envelope->task, IL_LINK_ERROR, IL_LINK_ERROR_CLOSED,
+                           "Service %s stopped before the request was handled",
+                           g_type_name (service_type));
+        }
+    }
+
+  il_envelope_clear (envelope);
+}
+
+IlMailbox *
+il_mailbox_new (IlService *service)
+{
+  IlMailbox *self;
+
+  self = g_new0 (IlMailbox, 1);
+  self->ref_count = 1;
+  self->service_type = G_OBJECT_TYPE (service);
+  g_weak_ref_init (&self->service_ref, service);
+  g_mutex_init (&self->lock);
+  self->state = IL_MAILBOX_NEW;
+  self->incoming = g_array_sized_new (FALSE, FALSE, sizeof (IlEnvelope), 16);
+  self->watchers = g_ptr_array_new ();
+  self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+
+  return self;
+}
+
+IlMailbox *
+il_mailbox_ref (IlMailbox *self)
+{
+  g_atomic_int_inc (&self->ref_count);
+
+  return self;
+}
+
+void
+il_mailbox_unref (IlMailbox *self)
+{
+  guint i;
+
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+
+  /* A service closes its mailbox before it goes away, so nothing should be
+   * left; fail anything that is, rather than leave a caller waiting.
+   */
+  for (i = 0; i < self->incoming->len; i++)
+    il_envelope_fail_closed (&g_array_index (self->incoming, IlEnvelope, i),
+                             self->service_type);
+
+  g_assert (self->watchers->len == 0);
+  g_assert (self->source == NULL);
+
+  g_array_unref (self->incoming);
+  g_ptr_array_unref (self->watchers);
+  g_ptr_array_unref (self->close_waiters);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_weak_ref_clear (&self->service_ref);
+  g_mutex_clear (&self->lock);
+  g_free (self);
+}
+
+IlService *
+il_mailbox_dup_service (IlMailbox *self)
+{
+  return g_weak_ref_get (&self->service_ref);
+}
+
+GType
+il_mailbox_get_service_type (IlMailbox *self)
+{
+  return self->service_type;
+}
+
+IlMailboxState
+il_mailbox_get_state (IlMailbox *self)
+{
+  return (IlMailboxState) g_atomic_int_get ((gint *) &self->state);
+}
+
+/* Returns the context the service runs on, or %NULL before it started. */
+GMainContext *
+il_mailbox_ref_context (IlMailbox *self,
+                        gboolean  *own_thread)
+{
+  GMainContext *context = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->context != NULL)
+    context = g_main_context_ref (self->context);
+  if (own_thread != NULL)
+    *own_thread = self->own_thread;
+  g_mutex_unlock (&self->lock);
+
+  return context;
+}
+
+static void
+il_mailbox_schedule_locked (IlMailbox *self)
+{
+  if (!self->scheduled && self->source != NULL)
+    {
+      self->scheduled = TRUE;
+      g_source_set_ready_time (self->source, 0);
+    }
+}
+
+/* Appends @envelope, taking over what it owns, or fails with
+ * %IL_LINK_ERROR_CLOSED and leaves it to the caller.
+ */
+gboolean
+il_mailbox_push (IlMailbox   *self,
+                 IlEnvelope  *envelope,
+                 GError     **error)
+{
+  g_mutex_lock (&self->lock);
+
+  if (G_UNLIKELY (self->state >= IL_MAILBOX_STOPPING))
+    {
+      g_mutex_unlock (&self->lock);
+      g_set_error (error, IL_LINK_ERROR, IL_LINK_ERROR_CLOSED,
+                   "Service %s has stopped", g_type_name (self->service_type));
+      return FALSE;
+    }
+
+  g_array_append_vals (self->incoming, envelope, 1);
+  il_mailbox_schedule_locked (self);
+
+  g_mutex_unlock (&self->lock);
+
+  return TRUE;
+}
+
+/* Queues a stop in order with earlier messages. @task, if not %NULL,
+ * returns once the service has been released, at once if it already was.
+ */
+void
+il_mailbox_push_stop (IlMailbox *self,
+                      GTask     *task)
+{
+  IlEnvelope envelope = { IL_ENVELOPE_STOP, NULL, NULL };
+
+  g_mutex_lock (&self->lock);
+
+  switch (self->state)
+    {
+    case IL_MAILBOX_NEW:
+    case IL_MAILBOX_RUNNING:
+      envelope.task = task != NULL ? g_object_ref (task) : NULL;
+      g_array_append_vals (self->incoming, &envelope, 1);
+      il_mailbox_schedule_locked (self);
+      g_mutex_unlock (&self->lock);
+      return;
+
+    case IL_MAILBOX_STOPPING:
+      if (task != NULL)
+        g_ptr_array_add (self->close_waiters, g_object_ref (task));
+      g_mutex_unlock (&self->lock);
+      return;
+
+    case IL_MAILBOX_CLOSED:
+    default:
+      g_mutex_unlock (&self->lock);
+      if (task != NULL && il_request_try_complete (task))
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
+}
+
+/* Returns @task once the service has been released, without stopping it. */
+void
+il_mailbox_add_close_waiter (IlMailbox *self,
+                             GTask     *task)
+{
+  g_mutex_lock (&self->lock);
+
+  if (self->state != IL_MAILBOX_CLOSED)
+    {
+      g_ptr_array_add (self->close_waiters, g_object_ref (task));
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+
+  g_mutex_unlock (&self->lock);
+
+  if (il_request_try_complete (task))
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Links register a weak reference to themselves so that the mailbox can
+ * emit their "closed" signal; the link removes it when it is finalized.
+ */
+void
+il_mailbox_add_watcher (IlMailbox *self,
+                        GWeakRef  *link_ref)
+{
+  g_mutex_lock (&self->lock);
+  g_ptr_array_add (self->watchers, link_ref);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+il_mailbox_remove_watcher (IlMailbox *self,
+                           GWeakRef  *link_ref)
+{
+  g_mutex_lock (&self->lock);
+  g_ptr_array_remove_fast (self->watchers, link_ref);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Connects the runner's source. The first dispatch runs the `started` hook,
+ * so the source is made ready at once.
+ */
+void
+il_mailbox_attach (IlMailbox    *self,
+                   GSource      *source,
+                   GMainContext *context,
+                   gboolean      own_thread)
+{
+  g_mutex_lock (&self->lock);
+
+  g_assert (self->source == NULL);
+
+  self->source = g_source_ref (source);
+  self->context = g_main_context_ref (context);
+  self->own_thread = own_thread;
+  if (self->state == IL_MAILBOX_NEW)
+    self->state = IL_MAILBOX_RUNNING;
+  self->scheduled = TRUE;
+  g_source_set_ready_time (source, 0);
+
+  g_mutex_unlock (&self->lock);
+}
+
+/* Swaps the runner's empty array @pending with the queue, so that neither
+ * side allocates in steady state. Returns %FALSE if nothing was queued.
+ */
+gboolean
+il_mailbox_take (IlMailbox  *self,
+                 GArray    **pending)
+{
+  GArray *taken;
+
+  g_assert ((*pending)->len == 0);
+
+  g_mutex_lock (&self->lock);
+
+  if (self->incoming->len == 0)
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+
+  taken = self->incoming;
+  self->incoming = *pending;
+  *pending = taken;
+
+  g_mutex_unlock (&self->lock);
+
+  return TRUE;
+}
+
+/* Marks the mailbox idle when nothing is queued, so that the next sender
+ * wakes the context. Returns %FALSE if envelopes arrived meanwhile.
+ */
+gboolean
+il_mailbox_set_idle (IlMailbox *self)
+{
+  gboolean idle;
+
+  g_mutex_lock (&self->lock);
+  idle = self->incoming->len == 0;
+  if (idle)
+    self->scheduled = FALSE;
+  g_mutex_unlock (&self->lock);
+
+  return idle;
+}
+
+/* Makes the runner dispatch again: used after resume and internal stop. */
+void
+il_mailbox_wake (IlMailbox *self)
+{
+  g_mutex_lock (&self->lock);
+  if (self->source != NULL)
+    {
+      self->scheduled = TRUE;
+      g_source_set_ready_time (self->source, 0);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Stops accepting envelopes and returns those still queued. */
+GArray *
+il_mailbox_close (IlMailbox *self)
+{
+  GArray *rest;
+
+  g_mutex_lock (&self->lock);
+
+  rest = self->incoming;
+  self->incoming = g_array_new (FALSE, FALSE, sizeof (IlEnvelope));
+  if (self->state < IL_MAILBOX_STOPPING)
+    self->state = IL_MAILBOX_STOPPING;
+
+  g_mutex_unlock (&self->lock);
+
+  return rest;
+}
+
+static gboolean
+emit_link_closed_cb (gpointer user_data)
+{
+  il_link_emit_closed (IL_LINK (user_data));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Marks the service released: returns the stop and close waiters, with
+ * @stop_task among them, and has every live link emit "closed" in the
+ * context it was created in.
+ */
+void
+il_mailbox_finish_close (IlMailbox *self,
+                         GTask     *stop_task)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+  g_autoptr(GPtrArray) links = NULL;
+  GSource *source;
+  guint i;
+
+  links = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_mutex_lock (&self->lock);
+
+  self->state = IL_MAILBOX_CLOSED;
+  self->scheduled = FALSE;
+  source = g_steal_pointer (&self->source);
+  waiters = g_steal_pointer (&self->close_waiters);
+  self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (i = 0; i < self->watchers->len; i++)
+    {
+      IlLink *link = g_weak_ref_get (g_ptr_array_index (self->watchers, i));
+
+      if (link != NULL)
+        g_ptr_array_add (links, link);
+    }
+
+  g_mutex_unlock (&self->lock);
+
+  g_clear_pointer (&source, g_source_unref);
+
+  for (i = 0; i < links->len; i++)
+    {
+      IlLink *link = g_ptr_array_index (links, i);
+      g_autoptr(GSource) idle = g_idle_source_new ();
+
+      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+      g_source_set_callback (idle, emit_link_closed_cb,
+                             g_object_ref (link), g_object_unref);
+      g_source_set_static_name (idle, "[interlink] link closed");
+      g_source_attach (idle, il_link_get_creation_context (link));
+    }
+
+  if (stop_task != NULL && il_request_try_complete (stop_task))
+    g_task_return_boolean (stop_task, TRUE);
+
+  for (i = 0; i < waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (waiters, i);
+
+      if (il_request_try_complete (task))
+        g_task_return_boolean (task, TRUE);
+    }
+}

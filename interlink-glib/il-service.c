@@ -1,0 +1,812 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "il-error.h"
+#include "il-link-private.h"
+#include "il-mailbox-private.h"
+#include "il-reply-private.h"
+#include "il-service-context-private.h"
+#include "il-service-private.h"
+
+/**
+ * IlService:
+ *
+ * The base class of services: objects that own their state and handle
+ * messages one at a time on their own main context.
+ *
+ * Nothing outside a service touches its state. Other code holds an
+ * [class@Interlink.Link] and sends messages; the service handles them in
+ * order on its main context and answers through an [class@Interlink.Reply].
+ * No locks are needed in the service, because only its main context ever
+ * runs its code.
+ *
+ * A subclass registers one handler per message type in `class_init`:
+ *
+ * ```c
+ * static void
+ * echo_service_handle_text (IlService        *service,
+ *                           IlMessage        *message,
+ *                           IlServiceContext *context,
+ *                           IlReply          *reply)
+ * {
+ *   TextMessage *text = TEXT_MESSAGE (message);
+ *
+ *   il_reply_return_string (reply, text->value);
+ * }
+ *
+ * static void
+ * echo_service_class_init (EchoServiceClass *klass)
+ * {
+ *   il_service_class_add_handler (IL_SERVICE_CLASS (klass),
+ *                                 TEXT_TYPE_MESSAGE,
+ *                                 echo_service_handle_text);
+ * }
+ * ```
+ *
+ * [method@Interlink.Service.start] runs the service on a new thread with a
+ * main context of its own; [method@Interlink.Service.start_on_context]
+ * runs it on a context the caller iterates, such as the one of a GTK
+ * application. Either way the service handles messages until it is
+ * stopped, with [method@Interlink.Link.stop] or
+ * [method@Interlink.ServiceContext.stop]. Dropping links does not stop it.
+ *
+ * While it runs, the service is kept alive by its runner. Once stopped,
+ * the `stopping` hook runs, timers are destroyed, queued requests fail with
+ * %IL_LINK_ERROR_CLOSED, the runner drops its reference and the links emit
+ * [signal@Interlink.Link::closed].
+ *
+ * Since: 0.1
+ */
+
+/* How many envelopes one dispatch handles before it yields to the other
+ * sources of the context, so that a flood cannot starve a GTK main loop.
+ */
+#define IL_SERVICE_BATCH_SIZE 64
+
+typedef struct
+{
+  GType         message_type;
+  IlHandlerFunc func;
+} IlClassHandler;
+
+/* The class handlers live in the class structure, which GObject copies
+ * into every subclass. @owner tells whether a class may add to the table
+ * or must copy its parent's first.
+ */
+typedef struct
+{
+  GType   owner;
+  GArray *handlers;   /* IlClassHandler */
+} IlHandlerTable;
+
+typedef struct
+{
+  GType          message_type;
+  IlHandler      func;
+  gpointer       user_data;
+  GDestroyNotify notify;
+} IlInstanceHandler;
+
+typedef struct
+{
+  IlMailbox *mailbox;            /* owned, immutable */
+  GArray    *instance_handlers;  /* IlInstanceHandler; fixed once started */
+  gint       started;            /* atomic */
+} IlServicePrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (IlService, il_service, G_TYPE_OBJECT)
+
+/* The runner is the GSource that drains the mailbox on the service's main
+ * context. It owns the service while the service runs.
+ */
+typedef struct
+{
+  GSource           source;
+  IlService        *service;        /* owned until stop */
+  IlServiceContext *context;        /* owned */
+  IlMailbox        *mailbox;        /* owned */
+  GArray           *pending;        /* IlEnvelope, taken from the mailbox */
+  guint             pending_pos;
+  gboolean          started_ran;
+  gboolean          done;           /* set at the end of stop */
+} IlRunner;
+
+static void
+il_instance_handler_clear (gpointer data)
+{
+  IlInstanceHandler *handler = data;
+
+  if (handler->notify != NULL)
+    handler->notify (handler->user_data);
+}
+
+static void
+il_service_real_handle (IlService        *self,
+                        IlMessage        *message,
+                        IlServiceContext *context,
+                        IlReply          *reply)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+  IlHandlerTable *table = IL_SERVICE_GET_CLASS (self)->handlers;
+  GType type;
+
+  /* Walk from the message's own type up to IlMessage, so that a handler
+   * for a parent type handles subclasses that have none of their own.
+   */
+  for (type = G_OBJECT_TYPE (message);
+       type != IL_TYPE_MESSAGE && type != G_TYPE_INVALID;
+       type = g_type_parent (type))
+    {
+      guint i;
+
+      if (priv->instance_handlers != NULL)
+        {
+          for (i = 0; i < priv->instance_handlers->len; i++)
+            {
+              IlInstanceHandler *handler =
+                &g_array_index (priv->instance_handlers, IlInstanceHandler, i);
+
+              if (handler->message_type == type)
+                {
+                  handler->func (self, message, context, reply,
+                                 handler->user_data);
+                  return;
+                }
+            }
+        }
+
+      if (table != NULL)
+        {
+          for (i = 0; i < table->handlers->len; i++)
+            {
+              IlClassHandler *handler =
+                &g_array_index (table->handlers, IlClassHandler, i);
+
+              if (handler->message_type == type)
+                {
+                  handler->func (self, message, context, reply);
+                  return;
+                }
+            }
+        }
+    }
+
+  il_reply_return_new_error (reply, IL_LINK_ERROR, IL_LINK_ERROR_UNHANDLED,
+                             "Service %s has no handler for %s",
+                             G_OBJECT_TYPE_NAME (self),
+                             G_OBJECT_TYPE_NAME (message));
+}
+
+static void
+il_service_real_started (IlService        *self,
+                         IlServiceContext *context)
+{
+}
+
+static void
+il_service_real_stopping (IlService        *self,
+                          IlServiceContext *context)
+{
+}
+
+static void
+il_runner_handle_envelope (IlRunner   *runner,
+                           IlEnvelope *envelope)
+{
+  IlService *service = runner->service;
+  g_autoptr(IlReply) reply = NULL;
+  GType service_type = G_OBJECT_TYPE (service);
+
+  if (envelope->task != NULL && !il_request_begin (envelope->task))
+    return;
+
+  if (envelope->kind == IL_ENVELOPE_MESSAGE)
+    {
+      IlMessage *message = envelope->payload;
+
+      reply = il_reply_new (envelope->task, message, service_type);
+      IL_SERVICE_GET_CLASS (service)->handle (service, message,
+                                              runner->context, reply);
+    }
+  else
+    {
+      IlExecCall *call = envelope->payload;
+
+      reply = il_reply_new (envelope->task, NULL, service_type);
+      call->func (service, runner->context, reply, call->data);
+    }
+}
+
+static void
+il_runner_fail_array (IlRunner *runner,
+                      GArray   *envelopes,
+                      guint     from,
+                      GTask    *stop_task)
+{
+  GType service_type = il_mailbox_get_service_type (runner->mailbox);
+  guint i;
+
+  for (i = from; i < envelopes->len; i++)
+    {
+      IlEnvelope *envelope = &g_array_index (envelopes, IlEnvelope, i);
+
+      /* Every stop request waits for the same end as the first one. */
+      if (envelope->kind == IL_ENVELOPE_STOP && envelope->task != NULL &&
+          envelope->task != stop_task)
+        {
+          il_mailbox_push_stop (runner->mailbox, envelope->task);
+          il_envelope_clear (envelope);
+          continue;
+        }
+
+      il_envelope_fail_closed (envelope, service_type);
+    }
+
+  g_array_set_size (envelopes, 0);
+}
+
+static void
+il_runner_stop (IlRunner *runner,
+                GTask    *stop_task)
+{
+  g_autoptr(GArray) rest = NULL;
+  g_autofree char *type_name = NULL;
+  IlService *service = runner->service;
+
+  type_name = g_strdup (G_OBJECT_TYPE_NAME (service));
+  g_debug ("Stopping service %s (%p) on thread %p", type_name, service,
+           g_thread_self ());
+
+  /* From here on senders get IL_LINK_ERROR_CLOSED at once. */
+  rest = il_mailbox_close (runner->mailbox);
+  il_service_context_begin_stop (runner->context);
+
+  IL_SERVICE_GET_CLASS (service)->stopping (service, runner->context);
+
+  il_service_context_clear_timers (runner->context);
+
+  /* A stop queued behind the one being handled, in @pending or @rest,
+   * becomes a close waiter rather than a failure.
+   */
+  il_runner_fail_array (runner, runner->pending, runner->pending_pos,
+                        stop_task);
+  runner->pending_pos = 0;
+  il_runner_fail_array (runner, rest, 0, stop_task);
+
+  il_service_context_detach (runner->context);
+  g_clear_object (&runner->service);
+
+  g_debug ("Stopped service %s (%p)", type_name, service);
+
+  il_mailbox_finish_close (runner->mailbox, stop_task);
+
+  runner->done = TRUE;
+  g_source_destroy ((GSource *) runner);
+}
+
+static gboolean
+il_runner_dispatch (GSource     *source,
+                    GSourceFunc  callback,
+                    gpointer     user_data)
+{
+  IlRunner *runner = (IlRunner *) source;
+  guint budget;
+
+  g_source_set_ready_time (source, -1);
+
+  if (runner->service == NULL)
+    return G_SOURCE_REMOVE;
+
+  if (!runner->started_ran)
+    {
+      runner->started_ran = TRUE;
+      IL_SERVICE_GET_CLASS (runner->service)->started (runner->service,
+                                                       runner->context);
+    }
+
+  for (budget = IL_SERVICE_BATCH_SIZE; budget > 0; budget--)
+    {
+      IlEnvelope envelope;
+
+      if (il_service_context_stop_requested (runner->context))
+        {
+          il_runner_stop (runner, NULL);
+          return G_SOURCE_REMOVE;
+        }
+
+      /* Stay scheduled: resume() makes the source ready again. */
+      if (il_service_context_is_paused (runner->context))
+        return G_SOURCE_CONTINUE;
+
+      if (runner->pending_pos == runner->pending->len)
+        {
+          g_array_set_size (runner->pending, 0);
+          runner->pending_pos = 0;
+
+          if (!il_mailbox_take (runner->mailbox, &runner->pending))
+            {
+              if (il_mailbox_set_idle (runner->mailbox))
+                return G_SOURCE_CONTINUE;
+              continue;
+            }
+        }
+
+      envelope = g_array_index (runner->pending, IlEnvelope,
+                                runner->pending_pos);
+      memset (&g_array_index (runner->pending, IlEnvelope,
+                              runner->pending_pos), 0, sizeof envelope);
+      runner->pending_pos++;
+
+      if (envelope.kind == IL_ENVELOPE_STOP)
+        {
+          il_runner_stop (runner, envelope.task);
+          il_envelope_clear (&envelope);
+          return G_SOURCE_REMOVE;
+        }
+
+      il_runner_handle_envelope (runner, &envelope);
+      il_envelope_clear (&envelope);
+    }
+
+  /* The batch is used up: yield to other sources and come back. */
+  g_source_set_ready_time (source, 0);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+il_runner_finalize (GSource *source)
+{
+  IlRunner *runner = (IlRunner *) source;
+
+  g_assert (runner->pending->len == 0 || runner->service == NULL);
+
+  g_clear_object (&runner->service);
+  g_clear_object (&runner->context);
+  g_clear_pointer (&runner->pending, g_array_unref);
+  g_clear_pointer (&runner->mailbox, il_mailbox_unref);
+}
+
+static GSourceFuncs il_runner_funcs = {
+  .dispatch = il_runner_dispatch,
+  .finalize = il_runner_finalize,
+};
+
+static IlRunner *
+il_runner_new (IlService    *service,
+               GMainContext *main_context)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (service);
+  IlRunner *runner;
+  g_autofree char *name = NULL;
+
+  runner = (IlRunner *) g_source_new (&il_runner_funcs, sizeof (IlRunner));
+  runner->service = g_object_ref (service);
+  runner->mailbox = il_mailbox_ref (priv->mailbox);
+  runner->context = il_service_context_new (service, priv->mailbox,
+                                            main_context);
+  runner->pending = g_array_sized_new (FALSE, FALSE, sizeof (IlEnvelope), 16);
+
+  name = g_strdup_printf ("[interlink] %s", G_OBJECT_TYPE_NAME (service));
+  g_source_set_name ((GSource *) runner, name);
+
+  return runner;
+}
+
+static gpointer
+il_service_thread_main (gpointer data)
+{
+  IlRunner *runner = data;
+  GMainContext *main_context = g_source_get_context ((GSource *) runner);
+
+  g_main_context_ref (main_context);
+  g_main_context_push_thread_default (main_context);
+
+  /* Owning the context for the whole life of the thread lets the service
+   * context check that its methods are called on the service's context.
+   */
+  g_main_context_acquire (main_context);
+
+  while (!runner->done)
+    g_main_context_iteration (main_context, TRUE);
+
+  g_main_context_release (main_context);
+  g_main_context_pop_thread_default (main_context);
+  g_source_unref ((GSource *) runner);
+  g_main_context_unref (main_context);
+
+  return NULL;
+}
+
+static void
+il_service_dispose (GObject *object)
+{
+  IlService *self = IL_SERVICE (object);
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  /* A service that never started goes away with its mailbox: fail what
+   * was queued for it instead of leaving senders waiting.
+   */
+  if (!g_atomic_int_get (&priv->started) &&
+      il_mailbox_get_state (priv->mailbox) != IL_MAILBOX_CLOSED)
+    {
+      g_autoptr(GArray) rest = il_mailbox_close (priv->mailbox);
+      guint i;
+
+      for (i = 0; i < rest->len; i++)
+        il_envelope_fail_closed (&g_array_index (rest, IlEnvelope, i),
+                                 G_OBJECT_TYPE (self));
+
+      il_mailbox_finish_close (priv->mailbox, NULL);
+    }
+
+  G_OBJECT_CLASS (il_service_parent_class)->dispose (object);
+}
+
+static void
+il_service_finalize (GObject *object)
+{
+  IlService *self = IL_SERVICE (object);
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  g_clear_pointer (&priv->instance_handlers, g_array_unref);
+  g_clear_pointer (&priv->mailbox, il_mailbox_unref);
+
+  G_OBJECT_CLASS (il_service_parent_class)->finalize (object);
+}
+
+static void
+il_service_class_init (IlServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = il_service_dispose;
+  object_class->finalize = il_service_finalize;
+
+  klass->started = il_service_real_started;
+  klass->stopping = il_service_real_stopping;
+  klass->handle = il_service_real_handle;
+}
+
+static void
+il_service_init (IlService *self)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  priv->mailbox = il_mailbox_new (self);
+}
+
+IlMailbox *
+il_service_get_mailbox (IlService *self)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  return priv->mailbox;
+}
+
+/**
+ * il_service_class_add_handler:
+ * @service_class: a service class
+ * @message_type: a subtype of [class@Interlink.Message]
+ * @func: (scope forever): the handler
+ *
+ * Registers @func to handle messages of @message_type and of its subtypes
+ * that have no handler of their own.
+ *
+ * Call it from `class_init`. Subclasses inherit the handlers of their
+ * parent and may replace them.
+ *
+ * Since: 0.1
+ */
+void
+il_service_class_add_handler (IlServiceClass *service_class,
+                              GType           message_type,
+                              IlHandlerFunc   func)
+{
+  IlHandlerTable *table;
+  IlClassHandler handler;
+  GType owner;
+  guint i;
+
+  g_return_if_fail (IL_IS_SERVICE_CLASS (service_class));
+  g_return_if_fail (g_type_is_a (message_type, IL_TYPE_MESSAGE));
+  g_return_if_fail (message_type != IL_TYPE_MESSAGE);
+  g_return_if_fail (func != NULL);
+
+  owner = G_TYPE_FROM_CLASS (service_class);
+  table = service_class->handlers;
+
+  if (table == NULL || table->owner != owner)
+    {
+      IlHandlerTable *parent_table = table;
+
+      /* Class data lives as long as the type, which is forever. */
+      table = g_new0 (IlHandlerTable, 1);
+      table->owner = owner;
+      table->handlers = g_array_new (FALSE, FALSE, sizeof (IlClassHandler));
+      if (parent_table != NULL)
+        g_array_append_vals (table->handlers, parent_table->handlers->data,
+                             parent_table->handlers->len);
+      service_class->handlers = table;
+    }
+
+  for (i = 0; i < table->handlers->len; i++)
+    {
+      IlClassHandler *existing = &g_array_index (table->handlers,
+                                                 IlClassHandler, i);
+
+      if (existing->message_type == message_type)
+        {
+          existing->func = func;
+          return;
+        }
+    }
+
+  handler.message_type = message_type;
+  handler.func = func;
+  g_array_append_val (table->handlers, handler);
+}
+
+/**
+ * il_service_add_handler:
+ * @self: a service that has not started yet
+ * @message_type: a subtype of [class@Interlink.Message]
+ * @func: (scope notified) (closure user_data) (destroy notify): the handler
+ * @user_data: data for @func
+ * @notify: (nullable): frees @user_data when the service is finalized
+ *
+ * Registers @func to handle messages of @message_type on this service only.
+ *
+ * This is the way for language bindings, which cannot run code in
+ * `class_init`. Instance handlers take precedence over class handlers for
+ * the same type. Call this before the service starts.
+ *
+ * Since: 0.1
+ */
+void
+il_service_add_handler (IlService      *self,
+                        GType           message_type,
+                        IlHandler       func,
+                        gpointer        user_data,
+                        GDestroyNotify  notify)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+  IlInstanceHandler handler;
+
+  g_return_if_fail (IL_IS_SERVICE (self));
+  g_return_if_fail (g_type_is_a (message_type, IL_TYPE_MESSAGE));
+  g_return_if_fail (message_type != IL_TYPE_MESSAGE);
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (!g_atomic_int_get (&priv->started));
+
+  if (priv->instance_handlers == NULL)
+    {
+      priv->instance_handlers = g_array_new (FALSE, FALSE,
+                                             sizeof (IlInstanceHandler));
+      g_array_set_clear_func (priv->instance_handlers,
+                              il_instance_handler_clear);
+    }
+
+  handler.message_type = message_type;
+  handler.func = func;
+  handler.user_data = user_data;
+  handler.notify = notify;
+  g_array_append_val (priv->instance_handlers, handler);
+}
+
+/**
+ * il_service_handles:
+ * @self: a service
+ * @message_type: a subtype of [class@Interlink.Message]
+ *
+ * Checks whether the service can handle messages of @message_type.
+ *
+ * A service class that overrides `handle` is assumed to handle every
+ * message type.
+ *
+ * Returns: %TRUE if a handler exists for @message_type or a parent type
+ *
+ * Since: 0.1
+ */
+gboolean
+il_service_handles (IlService *self,
+                    GType      message_type)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+  IlHandlerTable *table;
+  GType type;
+
+  g_return_val_if_fail (IL_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_type_is_a (message_type, IL_TYPE_MESSAGE), FALSE);
+
+  if (IL_SERVICE_GET_CLASS (self)->handle != il_service_real_handle)
+    return TRUE;
+
+  table = IL_SERVICE_GET_CLASS (self)->handlers;
+
+  for (type = message_type;
+       type != IL_TYPE_MESSAGE && type != G_TYPE_INVALID;
+       type = g_type_parent (type))
+    {
+      guint i;
+
+      for (i = 0; priv->instance_handlers != NULL &&
+                  i < priv->instance_handlers->len; i++)
+        if (g_array_index (priv->instance_handlers, IlInstanceHandler,
+                           i).message_type == type)
+          return TRUE;
+
+      for (i = 0; table != NULL && i < table->handlers->len; i++)
+        if (g_array_index (table->handlers, IlClassHandler,
+                           i).message_type == type)
+          return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * il_service_get_link:
+ * @self: a service
+ *
+ * Creates a link to the service, also before it starts.
+ *
+ * Messages sent before the service starts wait in its mailbox and are
+ * handled in order once it does. The link does not keep the service alive.
+ *
+ * Returns: (transfer full): a new link to @self
+ *
+ * Since: 0.1
+ */
+IlLink *
+il_service_get_link (IlService *self)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  g_return_val_if_fail (IL_IS_SERVICE (self), NULL);
+
+  return il_link_new (priv->mailbox);
+}
+
+/**
+ * il_service_is_started:
+ * @self: a service
+ *
+ * Checks whether the service was started. It stays %TRUE after a stop.
+ *
+ * Returns: %TRUE once [method@Interlink.Service.start] or
+ *   [method@Interlink.Service.start_on_context] was called
+ *
+ * Since: 0.1
+ */
+gboolean
+il_service_is_started (IlService *self)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  g_return_val_if_fail (IL_IS_SERVICE (self), FALSE);
+
+  return g_atomic_int_get (&priv->started);
+}
+
+static gboolean
+il_service_mark_started (IlService *self)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  if (!g_atomic_int_compare_and_exchange (&priv->started, FALSE, TRUE))
+    {
+      g_critical ("Service %s (%p) was already started",
+                  G_OBJECT_TYPE_NAME (self), self);
+      return FALSE;
+    }
+
+  if (il_mailbox_get_state (priv->mailbox) != IL_MAILBOX_NEW)
+    {
+      g_critical ("Service %s (%p) cannot start: its mailbox is closed",
+                  G_OBJECT_TYPE_NAME (self), self);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * il_service_start:
+ * @self: a service that has not started yet
+ *
+ * Starts the service on a new thread with a main context of its own.
+ *
+ * The thread pushes that context as its thread-default context, so the
+ * service's handlers, hooks, timers and the callbacks of GIO calls made
+ * there all run on it. The thread is named after the service type (Linux
+ * keeps the first 15 bytes). The runner keeps a reference to the service
+ * until it stops.
+ *
+ * Services written in JavaScript must use
+ * [method@Interlink.Service.start_on_context] instead, because GJS does
+ * not run JavaScript on other threads.
+ *
+ * Returns: (transfer full): a new link to the service
+ *
+ * Since: 0.1
+ */
+IlLink *
+il_service_start (IlService *self)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+  g_autoptr(GMainContext) main_context = NULL;
+  IlRunner *runner;
+  GThread *thread;
+  char name[16];
+
+  g_return_val_if_fail (IL_IS_SERVICE (self), NULL);
+
+  if (!il_service_mark_started (self))
+    return NULL;
+
+  main_context = g_main_context_new ();
+  runner = il_runner_new (self, main_context);
+  g_source_attach ((GSource *) runner, main_context);
+  il_mailbox_attach (priv->mailbox, (GSource *) runner, main_context, TRUE);
+
+  /* pthread names are limited to 15 bytes plus the terminator. */
+  g_strlcpy (name, G_OBJECT_TYPE_NAME (self), sizeof name);
+
+  g_debug ("Starting service %s (%p) on a new thread named %s",
+           G_OBJECT_TYPE_NAME (self), self, name);
+
+  /* The thread owns the runner reference from g_source_new(). */
+  thread = g_thread_new (name, il_service_thread_main, runner);
+  g_thread_unref (thread);
+
+  return il_link_new (priv->mailbox);
+}
+
+/**
+ * il_service_start_on_context:
+ * @self: a service that has not started yet
+ * @context: (nullable): the main context to run on, or %NULL for the
+ *   global default context
+ *
+ * Starts the service on an existing main context that the caller
+ * iterates, such as the one of a GTK application.
+ *
+ * Use this for services that touch widgets and for services written in
+ * JavaScript. The service handles nothing until @context is iterated.
+ *
+ * Returns: (transfer full): a new link to the service
+ *
+ * Since: 0.1
+ */
+IlLink *
+il_service_start_on_context (IlService    *self,
+                             GMainContext *context)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+  IlRunner *runner;
+
+  g_return_val_if_fail (IL_IS_SERVICE (self), NULL);
+
+  if (!il_service_mark_started (self))
+    return NULL;
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  runner = il_runner_new (self, context);
+  g_source_attach ((GSource *) runner, context);
+  il_mailbox_attach (priv->mailbox, (GSource *) runner, context, FALSE);
+
+  g_debug ("Starting service %s (%p) on main context %p%s",
+           G_OBJECT_TYPE_NAME (self), self, context,
+           context == g_main_context_default () ? " (global default)" : "");
+
+  /* The context keeps the runner while it is attached. */
+  g_source_unref ((GSource *) runner);
+
+  return il_link_new (priv->mailbox);
+}
