@@ -704,6 +704,39 @@ il_link_is_current (IlLink *self)
 }
 
 /**
+ * il_link_is_on_context:
+ * @self: a link
+ * @context: (nullable): a main context, or %NULL for the global default
+ *   context
+ *
+ * Checks whether the service runs on @context.
+ *
+ * Language bindings use this to keep objects that may only be touched on
+ * one thread, such as messages defined in JavaScript, away from services
+ * on other threads.
+ *
+ * Returns: %TRUE if the service was started on @context; %FALSE if it runs
+ *   elsewhere or has not started yet
+ *
+ * Since: 0.1
+ */
+gboolean
+il_link_is_on_context (IlLink       *self,
+                       GMainContext *context)
+{
+  g_autoptr(GMainContext) service_context = NULL;
+
+  g_return_val_if_fail (IL_IS_LINK (self), FALSE);
+
+  if (context == NULL)
+    context = g_main_context_default ();
+
+  service_context = il_mailbox_ref_context (self->mailbox, NULL);
+
+  return service_context == context;
+}
+
+/**
  * il_link_get_service_type:
  * @self: a link
  *

@@ -101,6 +101,9 @@ gboolean      il_link_is_closed        (IlLink               *self);
 IL_AVAILABLE_IN_0_1
 gboolean      il_link_is_current       (IlLink               *self);
 IL_AVAILABLE_IN_0_1
+gboolean      il_link_is_on_context    (IlLink               *self,
+                                        GMainContext         *context);
+IL_AVAILABLE_IN_0_1
 GType         il_link_get_service_type (IlLink               *self);
 IL_AVAILABLE_IN_0_1
 gboolean      il_link_same_service     (IlLink               *self,

@@ -28,4 +28,6 @@ IlReply  *il_reply_new             (GTask               *task,
                                     IlMessage           *message,
                                     GType                service_type);
 
+void      il_reply_require_answer  (IlReply             *self);
+
 G_END_DECLS

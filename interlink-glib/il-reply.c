@@ -23,7 +23,10 @@
  * when the message's response type is `G_TYPE_NONE` (and for functions run
  * with [method@Interlink.Link.exec_async]), with
  * %IL_LINK_ERROR_NO_REPLY otherwise. So no sender waits forever on a
- * handler that forgot to answer.
+ * handler that forgot to answer. Handlers added to one instance with
+ * [method@Interlink.Service.add_handler] must answer every request, also
+ * with `il_reply_return_value (reply, NULL)` for `G_TYPE_NONE`, because a
+ * language binding may skip such a handler without running it.
  *
  * Values are checked against the message's response type. A value of that
  * type or a subtype is passed on as it is; a value GLib can transform
@@ -47,6 +50,7 @@ struct _IlReply
   GType         response_type;  /* G_TYPE_INVALID when any value is fine */
   GType         service_type;
   gint          answered;       /* atomic */
+  gboolean      require_answer; /* set before the handler runs */
 };
 
 G_DEFINE_FINAL_TYPE (IlReply, il_reply, G_TYPE_OBJECT)
@@ -231,6 +235,17 @@ il_reply_new (GTask     *task,
   return self;
 }
 
+/* Handlers added to an instance come from language bindings, which may
+ * skip a callback without running it (GJS does on a foreign thread). Such a
+ * handler must answer even for G_TYPE_NONE, so that a skipped call fails
+ * the request with IL_LINK_ERROR_NO_REPLY instead of looking like success.
+ */
+void
+il_reply_require_answer (IlReply *self)
+{
+  self->require_answer = TRUE;
+}
+
 static const char *
 il_reply_describe (IlReply *self)
 {
@@ -342,8 +357,9 @@ il_reply_finalize (GObject *object)
 
   if (!g_atomic_int_get (&self->answered) && self->task != NULL)
     {
-      if (self->response_type == G_TYPE_NONE ||
-          self->response_type == G_TYPE_INVALID)
+      if (!self->require_answer &&
+          (self->response_type == G_TYPE_NONE ||
+           self->response_type == G_TYPE_INVALID))
         {
           il_reply_complete (self, NULL, NULL);
         }

@@ -151,6 +151,7 @@ il_service_real_handle (IlService        *self,
 
               if (handler->message_type == type)
                 {
+                  il_reply_require_answer (reply);
                   handler->func (self, message, context, reply,
                                  handler->user_data);
                   return;
@@ -563,6 +564,12 @@ il_service_class_add_handler (IlServiceClass *service_class,
  * This is the way for language bindings, which cannot run code in
  * `class_init`. Instance handlers take precedence over class handlers for
  * the same type. Call this before the service starts.
+ *
+ * Unlike class handlers, @func must answer every request it gets: a reply
+ * dropped unanswered fails with %IL_LINK_ERROR_NO_REPLY even when the
+ * response type is `G_TYPE_NONE`, so that a binding that skips the call
+ * (as GJS does for JavaScript on a foreign thread) cannot pass for
+ * success.
  *
  * Since: 0.1
  */
