@@ -423,6 +423,20 @@ il_service_thread_main (gpointer data)
 }
 
 static void
+il_service_constructed (GObject *object)
+{
+  IlService *self = IL_SERVICE (object);
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+
+  G_OBJECT_CLASS (il_service_parent_class)->constructed (object);
+
+  /* Not in init: there G_OBJECT_TYPE() is still the type whose init runs,
+   * and the mailbox names the most derived type in its errors.
+   */
+  priv->mailbox = il_mailbox_new (self);
+}
+
+static void
 il_service_dispose (GObject *object)
 {
   IlService *self = IL_SERVICE (object);
@@ -431,7 +445,7 @@ il_service_dispose (GObject *object)
   /* A service that never started goes away with its mailbox: fail what
    * was queued for it instead of leaving senders waiting.
    */
-  if (!g_atomic_int_get (&priv->started) &&
+  if (priv->mailbox != NULL && !g_atomic_int_get (&priv->started) &&
       il_mailbox_get_state (priv->mailbox) != IL_MAILBOX_CLOSED)
     {
       g_autoptr(GArray) rest = il_mailbox_close (priv->mailbox);
@@ -464,6 +478,7 @@ il_service_class_init (IlServiceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->constructed = il_service_constructed;
   object_class->dispose = il_service_dispose;
   object_class->finalize = il_service_finalize;
 
@@ -475,9 +490,6 @@ il_service_class_init (IlServiceClass *klass)
 static void
 il_service_init (IlService *self)
 {
-  IlServicePrivate *priv = il_service_get_instance_private (self);
-
-  priv->mailbox = il_mailbox_new (self);
 }
 
 IlMailbox *
