@@ -26,7 +26,8 @@ struct _IlMailbox
   GWeakRef        service_ref;
 
   GMutex          lock;
-  IlMailboxState  state;          /* lock; read without it as a hint */
+  IlMailboxState  state;          /* lock for writes, which are atomic so
+                                   * that links may read it without */
   GArray         *incoming;       /* lock; IlEnvelope */
   gboolean        scheduled;      /* lock */
   GSource        *source;         /* lock; owned, set while running */
@@ -176,6 +177,13 @@ il_mailbox_ref_context (IlMailbox *self,
 }
 
 static void
+il_mailbox_set_state_locked (IlMailbox      *self,
+                             IlMailboxState  state)
+{
+  g_atomic_int_set ((gint *) &self->state, state);
+}
+
+static void
 il_mailbox_schedule_locked (IlMailbox *self)
 {
   if (!self->scheduled && self->source != NULL)
@@ -305,7 +313,7 @@ il_mailbox_attach (IlMailbox    *self,
   self->context = g_main_context_ref (context);
   self->own_thread = own_thread;
   if (self->state == IL_MAILBOX_NEW)
-    self->state = IL_MAILBOX_RUNNING;
+    il_mailbox_set_state_locked (self, IL_MAILBOX_RUNNING);
   self->scheduled = TRUE;
   g_source_set_ready_time (source, 0);
 
@@ -381,7 +389,7 @@ il_mailbox_close (IlMailbox *self)
   rest = self->incoming;
   self->incoming = g_array_new (FALSE, FALSE, sizeof (IlEnvelope));
   if (self->state < IL_MAILBOX_STOPPING)
-    self->state = IL_MAILBOX_STOPPING;
+    il_mailbox_set_state_locked (self, IL_MAILBOX_STOPPING);
 
   g_mutex_unlock (&self->lock);
 
@@ -413,7 +421,7 @@ il_mailbox_finish_close (IlMailbox *self,
 
   g_mutex_lock (&self->lock);
 
-  self->state = IL_MAILBOX_CLOSED;
+  il_mailbox_set_state_locked (self, IL_MAILBOX_CLOSED);
   self->scheduled = FALSE;
   source = g_steal_pointer (&self->source);
   waiters = g_steal_pointer (&self->close_waiters);
