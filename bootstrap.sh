@@ -20,7 +20,7 @@ esac
 
 packages="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev
   libglib2.0-bin gobject-introspection libgirepository1.0-dev
-  gir1.2-glib-2.0 python3 python3-gi gjs"
+  gir1.2-glib-2.0 python3 python3-gi gjs gi-docgen"
 
 missing=
 for package in $packages; do

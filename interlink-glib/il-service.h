@@ -29,7 +29,7 @@ G_DECLARE_DERIVABLE_TYPE (IlService, il_service, IL, SERVICE, GObject)
  * @reply: the reply to answer; keep a reference to answer later
  *
  * A message handler registered on a service class with
- * [func@Interlink.ServiceClass.add_handler]. It runs on the service's
+ * [method@Interlink.ServiceClass.add_handler]. It runs on the service's
  * main context.
  *
  * Since: 0.1
