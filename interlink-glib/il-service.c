@@ -112,6 +112,7 @@ typedef struct
   guint             pending_pos;
   gboolean          started_ran;
   gboolean          done;           /* set at the end of stop */
+  char             *where;          /* thread or context, for the log */
 } IlRunner;
 
 static void
@@ -258,8 +259,8 @@ il_runner_stop (IlRunner *runner,
   IlService *service = runner->service;
 
   type_name = g_strdup (G_OBJECT_TYPE_NAME (service));
-  g_debug ("Stopping service %s (%p) on thread %p", type_name, service,
-           g_thread_self ());
+  g_debug ("Stopping service %s (%p) on %s", type_name, service,
+           runner->where);
 
   /* From here on senders get IL_LINK_ERROR_CLOSED at once. */
   rest = il_mailbox_close (runner->mailbox);
@@ -280,7 +281,8 @@ il_runner_stop (IlRunner *runner,
   il_service_context_detach (runner->context);
   g_clear_object (&runner->service);
 
-  g_debug ("Stopped service %s (%p)", type_name, service);
+  g_debug ("Stopped service %s (%p) on %s", type_name, service,
+           runner->where);
 
   il_mailbox_finish_close (runner->mailbox, stop_task);
 
@@ -369,6 +371,7 @@ il_runner_finalize (GSource *source)
   g_clear_object (&runner->context);
   g_clear_pointer (&runner->pending, g_array_unref);
   g_clear_pointer (&runner->mailbox, il_mailbox_unref);
+  g_clear_pointer (&runner->where, g_free);
 }
 
 static GSourceFuncs il_runner_funcs = {
@@ -774,6 +777,7 @@ il_service_start (IlService *self)
 
   /* pthread names are limited to 15 bytes plus the terminator. */
   g_strlcpy (name, G_OBJECT_TYPE_NAME (self), sizeof name);
+  runner->where = g_strdup_printf ("thread %s", name);
 
   g_debug ("Starting service %s (%p) on a new thread named %s",
            G_OBJECT_TYPE_NAME (self), self, name);
@@ -817,12 +821,14 @@ il_service_start_on_context (IlService    *self,
     context = g_main_context_default ();
 
   runner = il_runner_new (self, context);
+  runner->where = g_strdup_printf ("main context %p%s", context,
+                                   context == g_main_context_default ()
+                                   ? " (global default)" : "");
   g_source_attach ((GSource *) runner, context);
   il_mailbox_attach (priv->mailbox, (GSource *) runner, context, FALSE);
 
-  g_debug ("Starting service %s (%p) on main context %p%s",
-           G_OBJECT_TYPE_NAME (self), self, context,
-           context == g_main_context_default () ? " (global default)" : "");
+  g_debug ("Starting service %s (%p) on %s",
+           G_OBJECT_TYPE_NAME (self), self, runner->where);
 
   /* The context keeps the runner while it is attached. */
   g_source_unref ((GSource *) runner);
