@@ -46,6 +46,8 @@ typedef enum
 
 typedef struct _IlMailbox IlMailbox;
 
+typedef void (*IlMailboxWakeFunc) (gpointer wake_data);
+
 IlMailbox      *il_mailbox_new              (IlService    *service);
 IlService      *il_mailbox_dup_service      (IlMailbox    *self);
 IlMailbox      *il_mailbox_ref              (IlMailbox    *self);
@@ -69,10 +71,12 @@ void            il_mailbox_add_watcher      (IlMailbox    *self,
 void            il_mailbox_remove_watcher   (IlMailbox    *self,
                                              GWeakRef     *link_ref);
 
-void            il_mailbox_attach           (IlMailbox    *self,
-                                             GSource      *source,
-                                             GMainContext *context,
-                                             gboolean      own_thread);
+void            il_mailbox_attach           (IlMailbox         *self,
+                                             IlMailboxWakeFunc  wake,
+                                             gpointer           wake_data,
+                                             GDestroyNotify     wake_data_free,
+                                             GMainContext      *context,
+                                             gboolean           own_thread);
 gboolean        il_mailbox_take             (IlMailbox    *self,
                                              GArray      **pending);
 gboolean        il_mailbox_set_idle         (IlMailbox    *self);

@@ -15,9 +15,10 @@
  * Senders append to @incoming under @lock. The runner swaps the whole array
  * out in one step, so a busy service costs one lock round per batch, not
  * per message. @scheduled is TRUE from the moment a sender finds the
- * mailbox idle and sets the source's ready time until the runner finds it
- * empty again, so the main context is woken once per idle-to-busy change
- * and never per message.
+ * mailbox idle and wakes the runner until the runner finds it empty again,
+ * so the main context is woken once per idle-to-busy change and never per
+ * message. How the runner is woken depends on where it runs: a GSource of
+ * its own, or the ready queue of an executor thread.
  */
 struct _IlMailbox
 {
@@ -30,7 +31,9 @@ struct _IlMailbox
                                    * that links may read it without */
   GArray         *incoming;       /* lock; IlEnvelope */
   gboolean        scheduled;      /* lock */
-  GSource        *source;         /* lock; owned, set while running */
+  IlMailboxWakeFunc wake;         /* lock; set while running */
+  gpointer        wake_data;      /* lock; owned, freed with wake_data_free */
+  GDestroyNotify  wake_data_free;
   GMainContext   *context;        /* lock; owned, set from start on */
   gboolean        own_thread;     /* lock */
   GPtrArray      *watchers;       /* lock; GWeakRef * of live links */
@@ -99,7 +102,7 @@ il_mailbox_new (IlService *service)
   g_weak_ref_init (&self->service_ref, service);
   g_mutex_init (&self->lock);
   self->state = IL_MAILBOX_NEW;
-  self->incoming = g_array_sized_new (FALSE, FALSE, sizeof (IlEnvelope), 16);
+  self->incoming = g_array_sized_new (FALSE, FALSE, sizeof (IlEnvelope), 1);
   self->watchers = g_ptr_array_new ();
   self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -130,7 +133,7 @@ il_mailbox_unref (IlMailbox *self)
                              self->service_type);
 
   g_assert (self->watchers->len == 0);
-  g_assert (self->source == NULL);
+  g_assert (self->wake == NULL);
 
   g_array_unref (self->incoming);
   g_ptr_array_unref (self->watchers);
@@ -186,10 +189,10 @@ il_mailbox_set_state_locked (IlMailbox      *self,
 static void
 il_mailbox_schedule_locked (IlMailbox *self)
 {
-  if (!self->scheduled && self->source != NULL)
+  if (!self->scheduled && self->wake != NULL)
     {
       self->scheduled = TRUE;
-      g_source_set_ready_time (self->source, 0);
+      self->wake (self->wake_data);
     }
 }
 
@@ -296,26 +299,31 @@ il_mailbox_remove_watcher (IlMailbox *self,
   g_mutex_unlock (&self->lock);
 }
 
-/* Connects the runner's source. The first dispatch runs the `started` hook,
- * so the source is made ready at once.
+/* Connects the runner. @wake runs under the mailbox lock, from any thread,
+ * and must only schedule the runner. The first run executes the `started`
+ * hook, so the runner is woken at once.
  */
 void
-il_mailbox_attach (IlMailbox    *self,
-                   GSource      *source,
-                   GMainContext *context,
-                   gboolean      own_thread)
+il_mailbox_attach (IlMailbox         *self,
+                   IlMailboxWakeFunc  wake,
+                   gpointer           wake_data,
+                   GDestroyNotify     wake_data_free,
+                   GMainContext      *context,
+                   gboolean           own_thread)
 {
   g_mutex_lock (&self->lock);
 
-  g_assert (self->source == NULL);
+  g_assert (self->wake == NULL);
 
-  self->source = g_source_ref (source);
+  self->wake = wake;
+  self->wake_data = wake_data;
+  self->wake_data_free = wake_data_free;
   self->context = g_main_context_ref (context);
   self->own_thread = own_thread;
   if (self->state == IL_MAILBOX_NEW)
     il_mailbox_set_state_locked (self, IL_MAILBOX_RUNNING);
   self->scheduled = TRUE;
-  g_source_set_ready_time (source, 0);
+  wake (wake_data);
 
   g_mutex_unlock (&self->lock);
 }
@@ -370,10 +378,10 @@ void
 il_mailbox_wake (IlMailbox *self)
 {
   g_mutex_lock (&self->lock);
-  if (self->source != NULL)
+  if (self->wake != NULL)
     {
       self->scheduled = TRUE;
-      g_source_set_ready_time (self->source, 0);
+      self->wake (self->wake_data);
     }
   g_mutex_unlock (&self->lock);
 }
@@ -414,7 +422,8 @@ il_mailbox_finish_close (IlMailbox *self,
 {
   g_autoptr(GPtrArray) waiters = NULL;
   g_autoptr(GPtrArray) links = NULL;
-  GSource *source;
+  gpointer wake_data;
+  GDestroyNotify wake_data_free;
   guint i;
 
   links = g_ptr_array_new_with_free_func (g_object_unref);
@@ -423,7 +432,9 @@ il_mailbox_finish_close (IlMailbox *self,
 
   il_mailbox_set_state_locked (self, IL_MAILBOX_CLOSED);
   self->scheduled = FALSE;
-  source = g_steal_pointer (&self->source);
+  self->wake = NULL;
+  wake_data = g_steal_pointer (&self->wake_data);
+  wake_data_free = g_steal_pointer (&self->wake_data_free);
   waiters = g_steal_pointer (&self->close_waiters);
   self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -437,7 +448,8 @@ il_mailbox_finish_close (IlMailbox *self,
 
   g_mutex_unlock (&self->lock);
 
-  g_clear_pointer (&source, g_source_unref);
+  if (wake_data_free != NULL)
+    wake_data_free (wake_data);
 
   for (i = 0; i < links->len; i++)
     {

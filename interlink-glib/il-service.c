@@ -9,6 +9,7 @@
 #include "il-mailbox-private.h"
 #include "il-reply-private.h"
 #include "il-service-context-private.h"
+#include "il-runner-private.h"
 #include "il-service-private.h"
 
 /**
@@ -61,11 +62,6 @@
  * Since: 0.1
  */
 
-/* How many envelopes one dispatch handles before it yields to the other
- * sources of the context, so that a flood cannot starve a GTK main loop.
- */
-#define IL_SERVICE_BATCH_SIZE 64
-
 typedef struct
 {
   GType         message_type;
@@ -98,22 +94,6 @@ typedef struct
 } IlServicePrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (IlService, il_service, G_TYPE_OBJECT)
-
-/* The runner is the GSource that drains the mailbox on the service's main
- * context. It owns the service while the service runs.
- */
-typedef struct
-{
-  GSource           source;
-  IlService        *service;        /* owned until stop */
-  IlServiceContext *context;        /* owned */
-  IlMailbox        *mailbox;        /* owned */
-  GArray           *pending;        /* IlEnvelope, taken from the mailbox */
-  guint             pending_pos;
-  gboolean          started_ran;
-  gboolean          done;           /* set at the end of stop */
-  char             *where;          /* thread or context, for the log */
-} IlRunner;
 
 static void
 il_instance_handler_clear (gpointer data)
@@ -192,237 +172,6 @@ static void
 il_service_real_stopping (IlService        *self,
                           IlServiceContext *context)
 {
-}
-
-static void
-il_runner_handle_envelope (IlRunner   *runner,
-                           IlEnvelope *envelope)
-{
-  IlService *service = runner->service;
-  g_autoptr(IlReply) reply = NULL;
-  GType service_type = G_OBJECT_TYPE (service);
-
-  if (envelope->task != NULL && !il_request_begin (envelope->task))
-    return;
-
-  if (envelope->kind == IL_ENVELOPE_MESSAGE)
-    {
-      IlMessage *message = envelope->payload;
-
-      reply = il_reply_new (envelope->task, message, service_type);
-      IL_SERVICE_GET_CLASS (service)->handle (service, message,
-                                              runner->context, reply);
-    }
-  else
-    {
-      IlExecCall *call = envelope->payload;
-
-      reply = il_reply_new (envelope->task, NULL, service_type);
-      call->func (service, runner->context, reply, call->data);
-    }
-}
-
-static void
-il_runner_fail_array (IlRunner *runner,
-                      GArray   *envelopes,
-                      guint     from,
-                      GTask    *stop_task)
-{
-  GType service_type = il_mailbox_get_service_type (runner->mailbox);
-  guint i;
-
-  for (i = from; i < envelopes->len; i++)
-    {
-      IlEnvelope *envelope = &g_array_index (envelopes, IlEnvelope, i);
-
-      /* Every stop request waits for the same end as the first one. */
-      if (envelope->kind == IL_ENVELOPE_STOP && envelope->task != NULL &&
-          envelope->task != stop_task)
-        {
-          il_mailbox_push_stop (runner->mailbox, envelope->task);
-          il_envelope_clear (envelope);
-          continue;
-        }
-
-      il_envelope_fail_closed (envelope, service_type);
-    }
-
-  g_array_set_size (envelopes, 0);
-}
-
-static void
-il_runner_stop (IlRunner *runner,
-                GTask    *stop_task)
-{
-  g_autoptr(GArray) rest = NULL;
-  g_autofree char *type_name = NULL;
-  IlService *service = runner->service;
-
-  type_name = g_strdup (G_OBJECT_TYPE_NAME (service));
-  g_debug ("Stopping service %s (%p) on %s", type_name, service,
-           runner->where);
-
-  /* From here on senders get IL_LINK_ERROR_CLOSED at once. */
-  rest = il_mailbox_close (runner->mailbox);
-  il_service_context_begin_stop (runner->context);
-
-  IL_SERVICE_GET_CLASS (service)->stopping (service, runner->context);
-
-  il_service_context_clear_timers (runner->context);
-
-  /* A stop queued behind the one being handled, in @pending or @rest,
-   * becomes a close waiter rather than a failure.
-   */
-  il_runner_fail_array (runner, runner->pending, runner->pending_pos,
-                        stop_task);
-  runner->pending_pos = 0;
-  il_runner_fail_array (runner, rest, 0, stop_task);
-
-  il_service_context_detach (runner->context);
-  g_clear_object (&runner->service);
-
-  g_debug ("Stopped service %s (%p) on %s", type_name, service,
-           runner->where);
-
-  il_mailbox_finish_close (runner->mailbox, stop_task);
-
-  runner->done = TRUE;
-  g_source_destroy ((GSource *) runner);
-}
-
-static gboolean
-il_runner_dispatch (GSource     *source,
-                    GSourceFunc  callback,
-                    gpointer     user_data)
-{
-  IlRunner *runner = (IlRunner *) source;
-  guint budget;
-
-  g_source_set_ready_time (source, -1);
-
-  if (runner->service == NULL)
-    return G_SOURCE_REMOVE;
-
-  if (!runner->started_ran)
-    {
-      runner->started_ran = TRUE;
-      IL_SERVICE_GET_CLASS (runner->service)->started (runner->service,
-                                                       runner->context);
-    }
-
-  for (budget = IL_SERVICE_BATCH_SIZE; budget > 0; budget--)
-    {
-      IlEnvelope envelope;
-
-      if (il_service_context_stop_requested (runner->context))
-        {
-          il_runner_stop (runner, NULL);
-          return G_SOURCE_REMOVE;
-        }
-
-      /* Stay scheduled: resume() makes the source ready again. */
-      if (il_service_context_is_paused (runner->context))
-        return G_SOURCE_CONTINUE;
-
-      if (runner->pending_pos == runner->pending->len)
-        {
-          g_array_set_size (runner->pending, 0);
-          runner->pending_pos = 0;
-
-          if (!il_mailbox_take (runner->mailbox, &runner->pending))
-            {
-              if (il_mailbox_set_idle (runner->mailbox))
-                return G_SOURCE_CONTINUE;
-              continue;
-            }
-        }
-
-      envelope = g_array_index (runner->pending, IlEnvelope,
-                                runner->pending_pos);
-      memset (&g_array_index (runner->pending, IlEnvelope,
-                              runner->pending_pos), 0, sizeof envelope);
-      runner->pending_pos++;
-
-      if (envelope.kind == IL_ENVELOPE_STOP)
-        {
-          il_runner_stop (runner, envelope.task);
-          il_envelope_clear (&envelope);
-          return G_SOURCE_REMOVE;
-        }
-
-      il_runner_handle_envelope (runner, &envelope);
-      il_envelope_clear (&envelope);
-    }
-
-  /* The batch is used up: yield to other sources and come back. */
-  g_source_set_ready_time (source, 0);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-il_runner_finalize (GSource *source)
-{
-  IlRunner *runner = (IlRunner *) source;
-
-  g_assert (runner->pending->len == 0 || runner->service == NULL);
-
-  g_clear_object (&runner->service);
-  g_clear_object (&runner->context);
-  g_clear_pointer (&runner->pending, g_array_unref);
-  g_clear_pointer (&runner->mailbox, il_mailbox_unref);
-  g_clear_pointer (&runner->where, g_free);
-}
-
-static GSourceFuncs il_runner_funcs = {
-  .dispatch = il_runner_dispatch,
-  .finalize = il_runner_finalize,
-};
-
-static IlRunner *
-il_runner_new (IlService    *service,
-               GMainContext *main_context)
-{
-  IlServicePrivate *priv = il_service_get_instance_private (service);
-  IlRunner *runner;
-  g_autofree char *name = NULL;
-
-  runner = (IlRunner *) g_source_new (&il_runner_funcs, sizeof (IlRunner));
-  runner->service = g_object_ref (service);
-  runner->mailbox = il_mailbox_ref (priv->mailbox);
-  runner->context = il_service_context_new (service, priv->mailbox,
-                                            main_context);
-  runner->pending = g_array_sized_new (FALSE, FALSE, sizeof (IlEnvelope), 16);
-
-  name = g_strdup_printf ("[interlink] %s", G_OBJECT_TYPE_NAME (service));
-  g_source_set_name ((GSource *) runner, name);
-
-  return runner;
-}
-
-static gpointer
-il_service_thread_main (gpointer data)
-{
-  IlRunner *runner = data;
-  GMainContext *main_context = g_source_get_context ((GSource *) runner);
-
-  g_main_context_ref (main_context);
-  g_main_context_push_thread_default (main_context);
-
-  /* Owning the context for the whole life of the thread lets the service
-   * context check that its methods are called on the service's context.
-   */
-  g_main_context_acquire (main_context);
-
-  while (!runner->done)
-    g_main_context_iteration (main_context, TRUE);
-
-  g_main_context_release (main_context);
-  g_main_context_pop_thread_default (main_context);
-  g_source_unref ((GSource *) runner);
-  g_main_context_unref (main_context);
-
-  return NULL;
 }
 
 static void
@@ -761,8 +510,7 @@ il_service_start (IlService *self)
 {
   IlServicePrivate *priv = il_service_get_instance_private (self);
   g_autoptr(GMainContext) main_context = NULL;
-  IlRunner *runner;
-  GThread *thread;
+  g_autoptr(IlRunner) runner = NULL;
   char name[16];
 
   g_return_val_if_fail (IL_IS_SERVICE (self), NULL);
@@ -770,21 +518,16 @@ il_service_start (IlService *self)
   if (!il_service_mark_started (self))
     return NULL;
 
-  main_context = g_main_context_new ();
-  runner = il_runner_new (self, main_context);
-  g_source_attach ((GSource *) runner, main_context);
-  il_mailbox_attach (priv->mailbox, (GSource *) runner, main_context, TRUE);
-
   /* pthread names are limited to 15 bytes plus the terminator. */
   g_strlcpy (name, G_OBJECT_TYPE_NAME (self), sizeof name);
-  runner->where = g_strdup_printf ("thread %s", name);
 
   g_debug ("Starting service %s (%p) on a new thread named %s",
            G_OBJECT_TYPE_NAME (self), self, name);
 
-  /* The thread owns the runner reference from g_source_new(). */
-  thread = g_thread_new (name, il_service_thread_main, runner);
-  g_thread_unref (thread);
+  main_context = g_main_context_new ();
+  runner = il_runner_new (self, priv->mailbox, main_context,
+                          g_strdup_printf ("thread %s", name));
+  il_runner_start_on_thread (runner, name);
 
   return il_link_new (priv->mailbox);
 }
@@ -810,7 +553,7 @@ il_service_start_on_context (IlService    *self,
                              GMainContext *context)
 {
   IlServicePrivate *priv = il_service_get_instance_private (self);
-  IlRunner *runner;
+  g_autoptr(IlRunner) runner = NULL;
 
   g_return_val_if_fail (IL_IS_SERVICE (self), NULL);
 
@@ -820,18 +563,15 @@ il_service_start_on_context (IlService    *self,
   if (context == NULL)
     context = g_main_context_default ();
 
-  runner = il_runner_new (self, context);
-  runner->where = g_strdup_printf ("main context %p%s", context,
-                                   context == g_main_context_default ()
-                                   ? " (global default)" : "");
-  g_source_attach ((GSource *) runner, context);
-  il_mailbox_attach (priv->mailbox, (GSource *) runner, context, FALSE);
+  runner = il_runner_new (self, priv->mailbox, context,
+                          g_strdup_printf ("main context %p%s", context,
+                                           context == g_main_context_default ()
+                                           ? " (global default)" : ""));
 
   g_debug ("Starting service %s (%p) on %s",
-           G_OBJECT_TYPE_NAME (self), self, runner->where);
+           G_OBJECT_TYPE_NAME (self), self, il_runner_get_where (runner));
 
-  /* The context keeps the runner while it is attached. */
-  g_source_unref ((GSource *) runner);
+  il_runner_start_on_context (runner);
 
   return il_link_new (priv->mailbox);
 }

@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "il-error.h"
+#include "il-reply-private.h"
+#include "il-runner-private.h"
+#include "il-service-context-private.h"
+
+/*
+ * The runner drains a service's mailbox on the service's main context and
+ * owns the service while it runs. It does not decide when it runs: a
+ * GSource of its own does that for services with their own thread or a
+ * shared context, and an executor thread's ready queue does it for
+ * services on an executor. Either way il_runner_run() is only ever called
+ * on the service's main context.
+ */
+
+/* How many envelopes one run handles before it yields to the other sources
+ * of the context, so that a flood cannot starve a GTK main loop.
+ */
+#define IL_RUNNER_BATCH_SIZE 64
+
+struct _IlRunner
+{
+  gint              ref_count;      /* atomic */
+
+  /* Service context only. */
+  IlService        *service;        /* owned until stop */
+  IlServiceContext *context;        /* owned */
+  IlMailbox        *mailbox;        /* owned */
+  GArray           *pending;        /* IlEnvelope, taken from the mailbox */
+  guint             pending_pos;
+  gboolean          started_ran;
+  char             *where;          /* owned; thread or context, for logs */
+
+  /* Executor thread lock. */
+  gpointer          slot;
+  gboolean          queued;
+};
+
+IlRunner *
+il_runner_new (IlService    *service,
+               IlMailbox    *mailbox,
+               GMainContext *context,
+               char         *where)
+{
+  IlRunner *self;
+
+  self = g_new0 (IlRunner, 1);
+  self->ref_count = 1;
+  self->service = g_object_ref (service);
+  self->mailbox = il_mailbox_ref (mailbox);
+  self->context = il_service_context_new (service, mailbox, context);
+  self->pending = g_array_sized_new (FALSE, FALSE, sizeof (IlEnvelope), 1);
+  self->where = where;
+
+  return self;
+}
+
+IlRunner *
+il_runner_ref (IlRunner *self)
+{
+  g_atomic_int_inc (&self->ref_count);
+
+  return self;
+}
+
+void
+il_runner_unref (IlRunner *self)
+{
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+
+  /* A runner that never stopped still owns its service: that only happens
+   * when the context it was attached to went away first.
+   */
+  g_clear_object (&self->service);
+  g_clear_object (&self->context);
+  g_clear_pointer (&self->pending, g_array_unref);
+  g_clear_pointer (&self->mailbox, il_mailbox_unref);
+  g_clear_pointer (&self->where, g_free);
+  g_free (self);
+}
+
+const char *
+il_runner_get_where (IlRunner *self)
+{
+  return self->where;
+}
+
+gpointer *
+il_runner_get_slot (IlRunner *self)
+{
+  return &self->slot;
+}
+
+gboolean *
+il_runner_get_queued (IlRunner *self)
+{
+  return &self->queued;
+}
+
+static void
+il_runner_handle_envelope (IlRunner   *self,
+                           IlEnvelope *envelope)
+{
+  IlService *service = self->service;
+  g_autoptr(IlReply) reply = NULL;
+  GType service_type = G_OBJECT_TYPE (service);
+
+  if (envelope->task != NULL && !il_request_begin (envelope->task))
+    return;
+
+  if (envelope->kind == IL_ENVELOPE_MESSAGE)
+    {
+      IlMessage *message = envelope->payload;
+
+      reply = il_reply_new (envelope->task, message, service_type);
+      IL_SERVICE_GET_CLASS (service)->handle (service, message,
+                                              self->context, reply);
+    }
+  else
+    {
+      IlExecCall *call = envelope->payload;
+
+      reply = il_reply_new (envelope->task, NULL, service_type);
+      call->func (service, self->context, reply, call->data);
+    }
+}
+
+static void
+il_runner_fail_array (IlRunner *self,
+                      GArray   *envelopes,
+                      guint     from,
+                      GTask    *stop_task)
+{
+  GType service_type = il_mailbox_get_service_type (self->mailbox);
+  guint i;
+
+  for (i = from; i < envelopes->len; i++)
+    {
+      IlEnvelope *envelope = &g_array_index (envelopes, IlEnvelope, i);
+
+      /* Every stop request waits for the same end as the first one. */
+      if (envelope->kind == IL_ENVELOPE_STOP && envelope->task != NULL &&
+          envelope->task != stop_task)
+        {
+          il_mailbox_push_stop (self->mailbox, envelope->task);
+          il_envelope_clear (envelope);
+          continue;
+        }
+
+      il_envelope_fail_closed (envelope, service_type);
+    }
+
+  g_array_set_size (envelopes, 0);
+}
+
+static void
+il_runner_stop (IlRunner *self,
+                GTask    *stop_task)
+{
+  g_autoptr(GArray) rest = NULL;
+  g_autofree char *type_name = NULL;
+  IlService *service = self->service;
+
+  type_name = g_strdup (G_OBJECT_TYPE_NAME (service));
+  g_debug ("Stopping service %s (%p) on %s", type_name, service, self->where);
+
+  /* From here on senders get IL_LINK_ERROR_CLOSED at once. */
+  rest = il_mailbox_close (self->mailbox);
+  il_service_context_begin_stop (self->context);
+
+  IL_SERVICE_GET_CLASS (service)->stopping (service, self->context);
+
+  il_service_context_clear_timers (self->context);
+
+  /* A stop queued behind the one being handled, in @pending or @rest,
+   * becomes a close waiter rather than a failure.
+   */
+  il_runner_fail_array (self, self->pending, self->pending_pos, stop_task);
+  self->pending_pos = 0;
+  il_runner_fail_array (self, rest, 0, stop_task);
+
+  il_service_context_detach (self->context);
+  g_clear_object (&self->service);
+
+  g_debug ("Stopped service %s (%p) on %s", type_name, service, self->where);
+
+  il_mailbox_finish_close (self->mailbox, stop_task);
+}
+
+/* Handles up to one batch of envelopes. Runs on the service's context. */
+IlRunnerStatus
+il_runner_run (IlRunner *self)
+{
+  guint budget;
+
+  if (self->service == NULL)
+    return IL_RUNNER_STOPPED;
+
+  if (!self->started_ran)
+    {
+      self->started_ran = TRUE;
+      IL_SERVICE_GET_CLASS (self->service)->started (self->service,
+                                                     self->context);
+    }
+
+  for (budget = IL_RUNNER_BATCH_SIZE; budget > 0; budget--)
+    {
+      IlEnvelope envelope;
+
+      if (il_service_context_stop_requested (self->context))
+        {
+          il_runner_stop (self, NULL);
+          return IL_RUNNER_STOPPED;
+        }
+
+      /* Stay scheduled: resume() wakes the runner again. */
+      if (il_service_context_is_paused (self->context))
+        return IL_RUNNER_IDLE;
+
+      if (self->pending_pos == self->pending->len)
+        {
+          g_array_set_size (self->pending, 0);
+          self->pending_pos = 0;
+
+          if (!il_mailbox_take (self->mailbox, &self->pending))
+            {
+              if (il_mailbox_set_idle (self->mailbox))
+                return IL_RUNNER_IDLE;
+              continue;
+            }
+        }
+
+      envelope = g_array_index (self->pending, IlEnvelope, self->pending_pos);
+      memset (&g_array_index (self->pending, IlEnvelope, self->pending_pos),
+              0, sizeof envelope);
+      self->pending_pos++;
+
+      if (envelope.kind == IL_ENVELOPE_STOP)
+        {
+          il_runner_stop (self, envelope.task);
+          il_envelope_clear (&envelope);
+          return IL_RUNNER_STOPPED;
+        }
+
+      il_runner_handle_envelope (self, &envelope);
+      il_envelope_clear (&envelope);
+    }
+
+  return IL_RUNNER_MORE;
+}
+
+/* A GSource per runner, for services on their own thread or on a context
+ * the caller iterates. The mailbox wakes it through its ready time.
+ */
+typedef struct
+{
+  GSource   source;
+  IlRunner *runner;   /* owned */
+  gboolean  done;     /* service context only */
+} IlRunnerSource;
+
+static gboolean
+il_runner_source_dispatch (GSource     *source,
+                           GSourceFunc  callback,
+                           gpointer     user_data)
+{
+  IlRunnerSource *runner_source = (IlRunnerSource *) source;
+
+  g_source_set_ready_time (source, -1);
+
+  switch (il_runner_run (runner_source->runner))
+    {
+    case IL_RUNNER_MORE:
+      g_source_set_ready_time (source, 0);
+      return G_SOURCE_CONTINUE;
+
+    case IL_RUNNER_STOPPED:
+      runner_source->done = TRUE;
+      return G_SOURCE_REMOVE;
+
+    case IL_RUNNER_IDLE:
+    default:
+      return G_SOURCE_CONTINUE;
+    }
+}
+
+static void
+il_runner_source_finalize (GSource *source)
+{
+  IlRunnerSource *runner_source = (IlRunnerSource *) source;
+
+  g_clear_pointer (&runner_source->runner, il_runner_unref);
+}
+
+static GSourceFuncs il_runner_source_funcs = {
+  .dispatch = il_runner_source_dispatch,
+  .finalize = il_runner_source_finalize,
+};
+
+static void
+il_runner_source_wake (gpointer data)
+{
+  g_source_set_ready_time (data, 0);
+}
+
+static GSource *
+il_runner_source_new (IlRunner     *runner,
+                      GMainContext *context,
+                      gboolean      own_thread)
+{
+  GSource *source;
+  g_autofree char *name = NULL;
+
+  source = g_source_new (&il_runner_source_funcs, sizeof (IlRunnerSource));
+  ((IlRunnerSource *) source)->runner = il_runner_ref (runner);
+
+  name = g_strdup_printf ("[interlink] %s",
+                          G_OBJECT_TYPE_NAME (runner->service));
+  g_source_set_name (source, name);
+  g_source_attach (source, context);
+
+  il_mailbox_attach (runner->mailbox, il_runner_source_wake,
+                     g_source_ref (source), (GDestroyNotify) g_source_unref,
+                     context, own_thread);
+
+  return source;
+}
+
+static gpointer
+il_runner_thread_main (gpointer data)
+{
+  IlRunnerSource *runner_source = data;
+  GMainContext *main_context = g_source_get_context (data);
+
+  g_main_context_ref (main_context);
+  g_main_context_push_thread_default (main_context);
+
+  /* Owning the context for the whole life of the thread lets the service
+   * context check that its methods are called on the service's context.
+   */
+  g_main_context_acquire (main_context);
+
+  while (!runner_source->done)
+    g_main_context_iteration (main_context, TRUE);
+
+  g_main_context_release (main_context);
+  g_main_context_pop_thread_default (main_context);
+  g_source_unref (data);
+  g_main_context_unref (main_context);
+
+  return NULL;
+}
+
+/* Runs the service on a new thread with its own main context. */
+void
+il_runner_start_on_thread (IlRunner   *self,
+                           const char *thread_name)
+{
+  GSource *source;
+  GThread *thread;
+
+  source = il_runner_source_new (self,
+                                 il_service_context_get_main_context (self->context),
+                                 TRUE);
+
+  /* The thread owns the source reference from il_runner_source_new(). */
+  thread = g_thread_new (thread_name, il_runner_thread_main, source);
+  g_thread_unref (thread);
+}
+
+/* Runs the service on its context, which the caller iterates. */
+void
+il_runner_start_on_context (IlRunner *self)
+{
+  GSource *source;
+
+  source = il_runner_source_new (self,
+                                 il_service_context_get_main_context (self->context),
+                                 FALSE);
+
+  /* The context keeps the source while it is attached. */
+  g_source_unref (source);
+}
