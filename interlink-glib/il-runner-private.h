@@ -24,6 +24,7 @@ IlRunner       *il_runner_ref             (IlRunner     *self);
 void            il_runner_unref           (IlRunner     *self);
 IlRunnerStatus  il_runner_run             (IlRunner     *self);
 const char     *il_runner_get_where       (IlRunner     *self);
+gboolean        il_runner_is_stopped      (IlRunner     *self);
 
 /* Scheduling slots for an executor thread, guarded by that thread's lock. */
 gpointer       *il_runner_get_slot        (IlRunner     *self);

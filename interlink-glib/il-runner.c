@@ -91,6 +91,12 @@ il_runner_get_where (IlRunner *self)
   return self->where;
 }
 
+gboolean
+il_runner_is_stopped (IlRunner *self)
+{
+  return self->service == NULL;
+}
+
 gpointer *
 il_runner_get_slot (IlRunner *self)
 {

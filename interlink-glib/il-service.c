@@ -9,6 +9,7 @@
 #include "il-mailbox-private.h"
 #include "il-reply-private.h"
 #include "il-service-context-private.h"
+#include "il-executor-private.h"
 #include "il-runner-private.h"
 #include "il-service-private.h"
 
@@ -572,6 +573,52 @@ il_service_start_on_context (IlService    *self,
            G_OBJECT_TYPE_NAME (self), self, il_runner_get_where (runner));
 
   il_runner_start_on_context (runner);
+
+  return il_link_new (priv->mailbox);
+}
+
+/**
+ * il_service_start_on_executor:
+ * @self: a service that has not started yet
+ * @executor: the executor to run on
+ *
+ * Starts the service on one thread of @executor, for the whole life of
+ * the service.
+ *
+ * Handlers, hooks, timers and GIO callbacks run on that thread's main
+ * context, as with [method@Interlink.Service.start], but the thread is
+ * shared with other services of the executor, so a handler that blocks
+ * delays them. The service keeps the executor's threads running until it
+ * stops. Services written in JavaScript cannot run on an executor.
+ *
+ * Returns: (transfer full): a new link to the service
+ *
+ * Since: 0.1
+ */
+IlLink *
+il_service_start_on_executor (IlService  *self,
+                              IlExecutor *executor)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+  g_autoptr(IlRunner) runner = NULL;
+  IlExecutorThread *thread;
+
+  g_return_val_if_fail (IL_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (IL_IS_EXECUTOR (executor), NULL);
+
+  if (!il_service_mark_started (self))
+    return NULL;
+
+  thread = il_executor_pick_thread (executor);
+  runner = il_runner_new (self, priv->mailbox,
+                          il_executor_thread_get_context (thread),
+                          g_strdup_printf ("executor thread %s",
+                                           il_executor_thread_get_name (thread)));
+
+  g_debug ("Starting service %s (%p) on %s",
+           G_OBJECT_TYPE_NAME (self), self, il_runner_get_where (runner));
+
+  il_executor_thread_attach (thread, runner, priv->mailbox);
 
   return il_link_new (priv->mailbox);
 }

@@ -13,6 +13,7 @@
 #include "il-message.h"
 #include "il-reply.h"
 #include "il-service-context.h"
+#include "il-executor.h"
 
 G_BEGIN_DECLS
 
@@ -113,6 +114,9 @@ IlLink       *il_service_start             (IlService      *self);
 IL_AVAILABLE_IN_0_1
 IlLink       *il_service_start_on_context  (IlService      *self,
                                             GMainContext   *context);
+IL_AVAILABLE_IN_0_1
+IlLink       *il_service_start_on_executor (IlService      *self,
+                                            IlExecutor     *executor);
 IL_AVAILABLE_IN_0_1
 gboolean      il_service_is_started        (IlService      *self);
 

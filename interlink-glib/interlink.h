@@ -10,6 +10,7 @@
 #include <interlink-glib/il-message.h>
 #include <interlink-glib/il-reply.h>
 #include <interlink-glib/il-service-context.h>
+#include <interlink-glib/il-executor.h>
 #include <interlink-glib/il-service.h>
 #include <interlink-glib/il-link.h>
 #include <interlink-glib/il-message-link.h>
