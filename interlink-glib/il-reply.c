@@ -350,6 +350,48 @@ il_reply_claim (IlReply *self)
   return TRUE;
 }
 
+static gboolean
+il_reply_return_dropped_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  GError *error = g_object_steal_data (G_OBJECT (task), "il-reply-error");
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, NULL, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A dropped reply may be finalized where calling back into the sender is
+ * not allowed, such as inside the garbage collection of a language
+ * binding; so the task returns from an idle in the sender's context.
+ */
+static void
+il_reply_return_dropped (IlReply *self,
+                         GError  *error)
+{
+  g_autoptr(GSource) idle = NULL;
+
+  if (!il_request_try_complete (self->task))
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  if (error != NULL)
+    g_object_set_data_full (G_OBJECT (self->task), "il-reply-error", error,
+                            (GDestroyNotify) g_error_free);
+
+  idle = g_idle_source_new ();
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, il_reply_return_dropped_cb,
+                         g_object_ref (self->task), g_object_unref);
+  g_source_set_static_name (idle, "[interlink] dropped reply");
+  g_source_attach (idle, g_task_get_context (self->task));
+}
+
 static void
 il_reply_finalize (GObject *object)
 {
@@ -361,16 +403,17 @@ il_reply_finalize (GObject *object)
           (self->response_type == G_TYPE_NONE ||
            self->response_type == G_TYPE_INVALID))
         {
-          il_reply_complete (self, NULL, NULL);
+          il_reply_return_dropped (self, NULL);
         }
       else
         {
-          il_reply_complete (self, NULL,
-                             g_error_new (IL_LINK_ERROR, IL_LINK_ERROR_NO_REPLY,
-                                          "Service %s dropped the reply to %s "
-                                          "without answering",
-                                          g_type_name (self->service_type),
-                                          il_reply_describe (self)));
+          il_reply_return_dropped (self,
+                                   g_error_new (IL_LINK_ERROR,
+                                                IL_LINK_ERROR_NO_REPLY,
+                                                "Service %s dropped the reply "
+                                                "to %s without answering",
+                                                g_type_name (self->service_type),
+                                                il_reply_describe (self)));
         }
     }
 
@@ -510,6 +553,13 @@ il_reply_return_value (IlReply      *self,
 
   if (!il_reply_claim (self))
     return;
+
+  /* GJS 1.74 passes a JavaScript null as a G_TYPE_POINTER value holding
+   * NULL, not as a NULL GValue.
+   */
+  if (value != NULL && G_VALUE_HOLDS_POINTER (value) &&
+      g_value_get_pointer (value) == NULL)
+    value = NULL;
 
   if (value == NULL && (self->response_type == G_TYPE_NONE ||
                         self->response_type == G_TYPE_INVALID))
