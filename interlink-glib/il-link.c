@@ -41,7 +41,8 @@ struct _IlLink
 
   IlMailbox    *mailbox;          /* owned, immutable */
   GMainContext *creation_context; /* owned, immutable; where "closed" runs */
-  GWeakRef      self_ref;         /* registered with the mailbox */
+  GList         watcher_node;     /* mailbox lock; data is self until
+                                   * dispose */
 };
 
 enum
@@ -55,12 +56,21 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (IlLink, il_link, G_TYPE_OBJECT)
 
 static void
+il_link_dispose (GObject *object)
+{
+  IlLink *self = IL_LINK (object);
+
+  if (self->mailbox != NULL)
+    il_mailbox_remove_watcher (self->mailbox, &self->watcher_node);
+
+  G_OBJECT_CLASS (il_link_parent_class)->dispose (object);
+}
+
+static void
 il_link_finalize (GObject *object)
 {
   IlLink *self = IL_LINK (object);
 
-  il_mailbox_remove_watcher (self->mailbox, &self->self_ref);
-  g_weak_ref_clear (&self->self_ref);
   g_clear_pointer (&self->mailbox, il_mailbox_unref);
   g_clear_pointer (&self->creation_context, g_main_context_unref);
 
@@ -72,6 +82,7 @@ il_link_class_init (IlLinkClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
+  object_class->dispose = il_link_dispose;
   object_class->finalize = il_link_finalize;
 
   /**
@@ -110,8 +121,8 @@ il_link_new (IlMailbox *mailbox)
   self = g_object_new (IL_TYPE_LINK, NULL);
   self->mailbox = il_mailbox_ref (mailbox);
   self->creation_context = g_main_context_ref_thread_default ();
-  g_weak_ref_init (&self->self_ref, self);
-  il_mailbox_add_watcher (mailbox, &self->self_ref);
+  self->watcher_node.data = self;
+  il_mailbox_add_watcher (mailbox, &self->watcher_node);
 
   return self;
 }

@@ -50,6 +50,7 @@ typedef void (*IlMailboxWakeFunc) (gpointer wake_data);
 
 IlMailbox      *il_mailbox_new              (IlService    *service);
 IlService      *il_mailbox_dup_service      (IlMailbox    *self);
+void            il_mailbox_forget_service   (IlMailbox    *self);
 IlMailbox      *il_mailbox_ref              (IlMailbox    *self);
 void            il_mailbox_unref            (IlMailbox    *self);
 
@@ -67,9 +68,9 @@ void            il_mailbox_add_close_waiter (IlMailbox    *self,
                                              GTask        *task);
 
 void            il_mailbox_add_watcher      (IlMailbox    *self,
-                                             GWeakRef     *link_ref);
+                                             GList        *node);
 void            il_mailbox_remove_watcher   (IlMailbox    *self,
-                                             GWeakRef     *link_ref);
+                                             GList        *node);
 
 void            il_mailbox_attach           (IlMailbox         *self,
                                              IlMailboxWakeFunc  wake,

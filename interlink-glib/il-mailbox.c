@@ -24,7 +24,7 @@ struct _IlMailbox
 {
   gint            ref_count;      /* atomic */
   GType           service_type;   /* immutable */
-  GWeakRef        service_ref;
+  IlService      *service;        /* lock; unowned, cleared by its dispose */
 
   GMutex          lock;
   IlMailboxState  state;          /* lock for writes, which are atomic so
@@ -36,8 +36,9 @@ struct _IlMailbox
   GDestroyNotify  wake_data_free;
   GMainContext   *context;        /* lock; owned, set from start on */
   gboolean        own_thread;     /* lock */
-  GPtrArray      *watchers;       /* lock; GWeakRef * of live links */
-  GPtrArray      *close_waiters;  /* lock; owned GTask, returned at close */
+  GQueue          watchers;       /* lock; links not yet disposed, linked
+                                   * through their own GList node */
+  GSList         *close_waiters;  /* lock; owned GTask, returned at close */
 };
 
 void
@@ -99,12 +100,10 @@ il_mailbox_new (IlService *service)
   self = g_new0 (IlMailbox, 1);
   self->ref_count = 1;
   self->service_type = G_OBJECT_TYPE (service);
-  g_weak_ref_init (&self->service_ref, service);
+  self->service = service;
   g_mutex_init (&self->lock);
   self->state = IL_MAILBOX_NEW;
   self->incoming = g_array_sized_new (FALSE, FALSE, sizeof (IlEnvelope), 1);
-  self->watchers = g_ptr_array_new ();
-  self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
 
   return self;
 }
@@ -132,22 +131,40 @@ il_mailbox_unref (IlMailbox *self)
     il_envelope_fail_closed (&g_array_index (self->incoming, IlEnvelope, i),
                              self->service_type);
 
-  g_assert (self->watchers->len == 0);
+  g_assert (self->watchers.length == 0);
+  g_assert (self->close_waiters == NULL);
   g_assert (self->wake == NULL);
 
   g_array_unref (self->incoming);
-  g_ptr_array_unref (self->watchers);
-  g_ptr_array_unref (self->close_waiters);
   g_clear_pointer (&self->context, g_main_context_unref);
-  g_weak_ref_clear (&self->service_ref);
   g_mutex_clear (&self->lock);
   g_free (self);
 }
 
+/* Returns a new reference to the service, or %NULL once it was disposed.
+ * The service forgets itself under the lock in its dispose, so a reference
+ * taken here either comes first, and GObject lets it survive dispose, or
+ * finds %NULL.
+ */
 IlService *
 il_mailbox_dup_service (IlMailbox *self)
 {
-  return g_weak_ref_get (&self->service_ref);
+  IlService *service = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->service != NULL)
+    service = g_object_ref (self->service);
+  g_mutex_unlock (&self->lock);
+
+  return service;
+}
+
+void
+il_mailbox_forget_service (IlMailbox *self)
+{
+  g_mutex_lock (&self->lock);
+  self->service = NULL;
+  g_mutex_unlock (&self->lock);
 }
 
 GType
@@ -245,7 +262,8 @@ il_mailbox_push_stop (IlMailbox *self,
 
     case IL_MAILBOX_STOPPING:
       if (task != NULL)
-        g_ptr_array_add (self->close_waiters, g_object_ref (task));
+        self->close_waiters = g_slist_prepend (self->close_waiters,
+                                               g_object_ref (task));
       g_mutex_unlock (&self->lock);
       return;
 
@@ -267,7 +285,8 @@ il_mailbox_add_close_waiter (IlMailbox *self,
 
   if (self->state != IL_MAILBOX_CLOSED)
     {
-      g_ptr_array_add (self->close_waiters, g_object_ref (task));
+      self->close_waiters = g_slist_prepend (self->close_waiters,
+                                             g_object_ref (task));
       g_mutex_unlock (&self->lock);
       return;
     }
@@ -278,24 +297,31 @@ il_mailbox_add_close_waiter (IlMailbox *self,
     g_task_return_boolean (task, TRUE);
 }
 
-/* Links register a weak reference to themselves so that the mailbox can
- * emit their "closed" signal; the link removes it when it is finalized.
+/* Links register themselves so that the mailbox can emit their "closed"
+ * signal, with a list node of their own so that this allocates nothing.
+ * A link leaves in its dispose, under the lock, so a reference the mailbox
+ * takes under the lock is always to a live link (GObject lets an object
+ * that gains a reference during dispose survive).
  */
 void
 il_mailbox_add_watcher (IlMailbox *self,
-                        GWeakRef  *link_ref)
+                        GList     *node)
 {
   g_mutex_lock (&self->lock);
-  g_ptr_array_add (self->watchers, link_ref);
+  g_queue_push_tail_link (&self->watchers, node);
   g_mutex_unlock (&self->lock);
 }
 
 void
 il_mailbox_remove_watcher (IlMailbox *self,
-                           GWeakRef  *link_ref)
+                           GList     *node)
 {
   g_mutex_lock (&self->lock);
-  g_ptr_array_remove_fast (self->watchers, link_ref);
+  if (node->data != NULL)
+    {
+      g_queue_unlink (&self->watchers, node);
+      node->data = NULL;
+    }
   g_mutex_unlock (&self->lock);
 }
 
@@ -420,8 +446,9 @@ void
 il_mailbox_finish_close (IlMailbox *self,
                          GTask     *stop_task)
 {
-  g_autoptr(GPtrArray) waiters = NULL;
+  GSList *waiters;
   g_autoptr(GPtrArray) links = NULL;
+  GList *node;
   gpointer wake_data;
   GDestroyNotify wake_data_free;
   guint i;
@@ -435,16 +462,10 @@ il_mailbox_finish_close (IlMailbox *self,
   self->wake = NULL;
   wake_data = g_steal_pointer (&self->wake_data);
   wake_data_free = g_steal_pointer (&self->wake_data_free);
-  waiters = g_steal_pointer (&self->close_waiters);
-  self->close_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  waiters = g_slist_reverse (g_steal_pointer (&self->close_waiters));
 
-  for (i = 0; i < self->watchers->len; i++)
-    {
-      IlLink *link = g_weak_ref_get (g_ptr_array_index (self->watchers, i));
-
-      if (link != NULL)
-        g_ptr_array_add (links, link);
-    }
+  for (node = self->watchers.head; node != NULL; node = node->next)
+    g_ptr_array_add (links, g_object_ref (node->data));
 
   g_mutex_unlock (&self->lock);
 
@@ -466,11 +487,14 @@ il_mailbox_finish_close (IlMailbox *self,
   if (stop_task != NULL && il_request_try_complete (stop_task))
     g_task_return_boolean (stop_task, TRUE);
 
-  for (i = 0; i < waiters->len; i++)
+  while (waiters != NULL)
     {
-      GTask *task = g_ptr_array_index (waiters, i);
+      GTask *task = waiters->data;
 
       if (il_request_try_complete (task))
         g_task_return_boolean (task, TRUE);
+
+      g_object_unref (task);
+      waiters = g_slist_delete_link (waiters, waiters);
     }
 }

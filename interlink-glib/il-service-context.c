@@ -34,7 +34,8 @@ struct _IlServiceContext
   IlMailbox    *mailbox;         /* owned */
   GMainContext *main_context;    /* owned */
   IlLink       *link;            /* owned, created on first use */
-  GHashTable   *timers;          /* timer id -> owned IlTimerSource */
+  GHashTable   *timers;          /* timer id -> owned IlTimerSource; made
+                                 * on first use */
   gint          pause_count;     /* atomic */
   gboolean      stop_requested;
   gboolean      stopping;
@@ -150,8 +151,6 @@ il_service_context_class_init (IlServiceContextClass *klass)
 static void
 il_service_context_init (IlServiceContext *self)
 {
-  self->timers = g_hash_table_new_full (NULL, NULL, NULL,
-                                        il_timer_source_cancel);
 }
 
 IlServiceContext *
@@ -190,7 +189,8 @@ il_service_context_begin_stop (IlServiceContext *self)
 void
 il_service_context_clear_timers (IlServiceContext *self)
 {
-  g_hash_table_remove_all (self->timers);
+  if (self->timers != NULL)
+    g_hash_table_remove_all (self->timers);
 }
 
 void
@@ -399,6 +399,9 @@ il_service_context_add_timer (IlServiceContext *self,
   g_source_set_ready_time (source, timer->start_time +
                                    (gint64) period_ms * 1000);
   timer->id = g_source_attach (source, self->main_context);
+  if (self->timers == NULL)
+    self->timers = g_hash_table_new_full (NULL, NULL, NULL,
+                                          il_timer_source_cancel);
   g_hash_table_insert (self->timers, GUINT_TO_POINTER (timer->id), source);
 
   return timer->id;
@@ -512,6 +515,9 @@ il_service_context_cancel_timer (IlServiceContext *self,
 {
   g_return_val_if_fail (IL_IS_SERVICE_CONTEXT (self), FALSE);
   g_return_val_if_fail (il_service_context_is_owner (self), FALSE);
+
+  if (self->timers == NULL)
+    return FALSE;
 
   return g_hash_table_remove (self->timers, GUINT_TO_POINTER (timer_id));
 }

@@ -198,6 +198,9 @@ il_service_dispose (GObject *object)
   /* A service that never started goes away with its mailbox: fail what
    * was queued for it instead of leaving senders waiting.
    */
+  if (priv->mailbox != NULL)
+    il_mailbox_forget_service (priv->mailbox);
+
   if (priv->mailbox != NULL && !g_atomic_int_get (&priv->started) &&
       il_mailbox_get_state (priv->mailbox) != IL_MAILBOX_CLOSED)
     {
