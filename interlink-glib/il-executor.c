@@ -310,7 +310,8 @@ il_executor_constructed (GObject *object)
   for (i = 0; i < self->n_threads; i++)
     self->threads[i] = il_executor_thread_new (i);
 
-  g_debug ("Executor %p started with %u threads", self, self->n_threads);
+  g_debug ("Executor %p started with %u threads", (void *) self,
+           self->n_threads);
 }
 
 static void

@@ -29,5 +29,9 @@ IlReply  *il_reply_new             (GTask               *task,
                                     GType                service_type);
 
 void      il_reply_require_answer  (IlReply             *self);
+IlReply  *il_reply_reuse           (IlReply             *spare,
+                                    IlMessage           *message,
+                                    GType                service_type);
+gboolean  il_reply_recycle         (IlReply             *self);
 
 G_END_DECLS

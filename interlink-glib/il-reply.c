@@ -235,6 +235,44 @@ il_reply_new (GTask     *task,
   return self;
 }
 
+/* Fire-and-forget sends need a reply object only for the handler's sake,
+ * and allocating one per message costs more than the hand-off itself. The
+ * runner keeps one spare: il_reply_recycle() clears a reply nobody else
+ * kept after its handler, and il_reply_reuse() fills it for the next
+ * message, or returns a new reply when there is no spare.
+ */
+IlReply *
+il_reply_reuse (IlReply   *spare,
+                IlMessage *message,
+                GType      service_type)
+{
+  if (spare == NULL)
+    return il_reply_new (NULL, message, service_type);
+
+  spare->message = g_object_ref (message);
+  spare->response_type = il_message_get_response_type (message);
+  spare->service_type = service_type;
+
+  return spare;
+}
+
+/* Returns %TRUE if @self can serve as the spare of il_reply_reuse(): a
+ * fire-and-forget reply that only the caller references.
+ */
+gboolean
+il_reply_recycle (IlReply *self)
+{
+  if (self->task != NULL ||
+      g_atomic_int_get ((gint *) &G_OBJECT (self)->ref_count) != 1)
+    return FALSE;
+
+  g_clear_object (&self->message);
+  g_atomic_int_set (&self->answered, 0);
+  self->require_answer = FALSE;
+
+  return TRUE;
+}
+
 /* Handlers added to an instance come from language bindings, which may
  * skip a callback without running it (GJS does on a foreign thread). Such a
  * handler must answer even for G_TYPE_NONE, so that a skipped call fails

@@ -35,6 +35,7 @@ struct _IlRunner
   guint             pending_pos;
   gboolean          started_ran;
   char             *where;          /* owned; thread or context, for logs */
+  IlReply          *spare_reply;    /* owned; for fire-and-forget sends */
 
   /* Executor thread lock. */
   gpointer          slot;
@@ -79,6 +80,7 @@ il_runner_unref (IlRunner *self)
    */
   g_clear_object (&self->service);
   g_clear_object (&self->context);
+  g_clear_object (&self->spare_reply);
   g_clear_pointer (&self->pending, g_array_unref);
   g_clear_pointer (&self->mailbox, il_mailbox_unref);
   g_clear_pointer (&self->where, g_free);
@@ -120,7 +122,20 @@ il_runner_handle_envelope (IlRunner   *self,
   if (envelope->task != NULL && !il_request_begin (envelope->task))
     return;
 
-  if (envelope->kind == IL_ENVELOPE_MESSAGE)
+  if (envelope->kind == IL_ENVELOPE_MESSAGE && envelope->task == NULL)
+    {
+      IlMessage *message = envelope->payload;
+
+      reply = il_reply_reuse (g_steal_pointer (&self->spare_reply), message,
+                              service_type);
+      IL_SERVICE_GET_CLASS (service)->handle (service, message,
+                                              self->context, reply);
+
+      /* A handler that kept the reply answers later: leave it alone. */
+      if (il_reply_recycle (reply))
+        self->spare_reply = g_steal_pointer (&reply);
+    }
+  else if (envelope->kind == IL_ENVELOPE_MESSAGE)
     {
       IlMessage *message = envelope->payload;
 
@@ -174,7 +189,7 @@ il_runner_stop (IlRunner *self,
   IlService *service = self->service;
 
   type_name = g_strdup (G_OBJECT_TYPE_NAME (service));
-  g_debug ("Stopping service %s (%p) on %s", type_name, service, self->where);
+  g_debug ("Stopping service %s (%p) on %s", type_name, (void *) service, self->where);
 
   /* From here on senders get IL_LINK_ERROR_CLOSED at once. */
   rest = il_mailbox_close (self->mailbox);
@@ -194,7 +209,7 @@ il_runner_stop (IlRunner *self,
   il_service_context_detach (self->context);
   g_clear_object (&self->service);
 
-  g_debug ("Stopped service %s (%p) on %s", type_name, service, self->where);
+  g_debug ("Stopped service %s (%p) on %s", type_name, (void *) service, self->where);
 
   il_mailbox_finish_close (self->mailbox, stop_task);
 }

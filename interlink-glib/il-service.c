@@ -475,14 +475,14 @@ il_service_mark_started (IlService *self)
   if (!g_atomic_int_compare_and_exchange (&priv->started, FALSE, TRUE))
     {
       g_critical ("Service %s (%p) was already started",
-                  G_OBJECT_TYPE_NAME (self), self);
+                  G_OBJECT_TYPE_NAME (self), (void *) self);
       return FALSE;
     }
 
   if (il_mailbox_get_state (priv->mailbox) != IL_MAILBOX_NEW)
     {
       g_critical ("Service %s (%p) cannot start: its mailbox is closed",
-                  G_OBJECT_TYPE_NAME (self), self);
+                  G_OBJECT_TYPE_NAME (self), (void *) self);
       return FALSE;
     }
 
@@ -526,7 +526,7 @@ il_service_start (IlService *self)
   g_strlcpy (name, G_OBJECT_TYPE_NAME (self), sizeof name);
 
   g_debug ("Starting service %s (%p) on a new thread named %s",
-           G_OBJECT_TYPE_NAME (self), self, name);
+           G_OBJECT_TYPE_NAME (self), (void *) self, name);
 
   main_context = g_main_context_new ();
   runner = il_runner_new (self, priv->mailbox, main_context,
@@ -568,12 +568,12 @@ il_service_start_on_context (IlService    *self,
     context = g_main_context_default ();
 
   runner = il_runner_new (self, priv->mailbox, context,
-                          g_strdup_printf ("main context %p%s", context,
+                          g_strdup_printf ("main context %p%s", (void *) context,
                                            context == g_main_context_default ()
                                            ? " (global default)" : ""));
 
   g_debug ("Starting service %s (%p) on %s",
-           G_OBJECT_TYPE_NAME (self), self, il_runner_get_where (runner));
+           G_OBJECT_TYPE_NAME (self), (void *) self, il_runner_get_where (runner));
 
   il_runner_start_on_context (runner);
 
@@ -619,7 +619,7 @@ il_service_start_on_executor (IlService  *self,
                                            il_executor_thread_get_name (thread)));
 
   g_debug ("Starting service %s (%p) on %s",
-           G_OBJECT_TYPE_NAME (self), self, il_runner_get_where (runner));
+           G_OBJECT_TYPE_NAME (self), (void *) self, il_runner_get_where (runner));
 
   il_executor_thread_attach (thread, runner, priv->mailbox);
 
