@@ -245,9 +245,15 @@ client_run (Client *client)
   return (client->end_ns - client->start_ns) / 1e9;
 }
 
+/* How long the service thread polls before sleeping in the opt-in
+ * variant (IlService:spin-time), in microseconds: a few round trips.
+ */
+#define ROUND_TRIP_SPIN_TIME_US 50
+
 static gdouble
 run_interlink (guint    count,
-               gboolean same_context)
+               gboolean same_context,
+               guint    spin_time_us)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(IlService) service = NULL;
@@ -258,7 +264,9 @@ run_interlink (guint    count,
   if (bench_side == BENCH_SIDE_FLOORS)
     return NAN;
 
-  service = g_object_new (BENCH_TYPE_ECHO_SERVICE, NULL);
+  service = g_object_new (BENCH_TYPE_ECHO_SERVICE,
+                          "spin-time", spin_time_us,
+                          NULL);
   if (same_context)
     link = il_service_start_on_context (service, context);
   else
@@ -407,8 +415,13 @@ bench_round_trip (const BenchConfig *config)
 {
   guint count = ROUND_TRIP_COUNT / config->divisor;
   g_autofree gdouble *interlink = g_new (gdouble, config->runs);
+  g_autofree gdouble *interlink_spin = g_new (gdouble, config->runs);
   g_autofree gdouble *floor_idle = g_new (gdouble, config->runs);
   g_autofree gdouble *floor_queue = g_new (gdouble, config->runs);
+  g_autofree char *spin_label = NULL;
+  g_autofree char *spin_figure = NULL;
+  g_autofree char *spin_ratio = NULL;
+  gdouble spin_us;
   g_autofree char *figure = NULL;
   g_autofree char *floor = NULL;
   g_autofree char *ratio = NULL;
@@ -419,19 +432,24 @@ bench_round_trip (const BenchConfig *config)
           "previous one; client and service on separate threads\n", count);
 
   /* Warm-up: thread stacks, type classes and allocator caches. */
-  run_interlink (count / 10, FALSE);
+  run_interlink (count / 10, FALSE, 0);
   run_floor_idle (count / 10, FALSE);
   run_floor_queue (count / 10);
 
   for (i = 0; i < config->runs; i++)
     {
-      interlink[i] = run_interlink (count, FALSE);
+      interlink[i] = run_interlink (count, FALSE, 0);
+      interlink_spin[i] = run_interlink (count, FALSE, ROUND_TRIP_SPIN_TIME_US);
       floor_idle[i] = run_floor_idle (count, FALSE);
       floor_queue[i] = run_floor_queue (count);
     }
 
   print_round_trip_line ("interlink (il_service_start)", interlink,
                          config->runs, count, &interlink_us);
+  spin_label = g_strdup_printf ("interlink, spin-time %u us",
+                                (guint) ROUND_TRIP_SPIN_TIME_US);
+  print_round_trip_line (spin_label, interlink_spin, config->runs, count,
+                         &spin_us);
   print_round_trip_line ("floor: GTask via worker context", floor_idle,
                          config->runs, count, &idle_us);
   print_round_trip_line ("floor: GTask via GAsyncQueue", floor_queue,
@@ -439,6 +457,10 @@ bench_round_trip (const BenchConfig *config)
   printf ("  ratio: %.2fx the time of the worker-context floor, "
           "%.2fx the GAsyncQueue floor (lower is better)\n",
           interlink_us / idle_us, interlink_us / queue_us);
+  printf ("  ratio with spin-time %u us (opt-in): %.2fx the worker-context "
+          "floor, %.2fx the GAsyncQueue floor\n",
+          (guint) ROUND_TRIP_SPIN_TIME_US, spin_us / idle_us,
+          spin_us / queue_us);
   print_paired_ratios ("worker-context floor", interlink, floor_idle,
                        config->runs);
   print_paired_ratios ("GAsyncQueue floor", interlink, floor_queue,
@@ -455,6 +477,13 @@ bench_round_trip (const BenchConfig *config)
                            "context on the worker)", queue_us);
   ratio = g_strdup_printf ("%.2fx time", interlink_us / queue_us);
   bench_add_summary_row ("round-trip", "same figure", floor, ratio);
+
+  spin_figure = g_strdup_printf ("%.2f us per round trip with spin-time "
+                                 "%u us (opt-in)", spin_us,
+                                 (guint) ROUND_TRIP_SPIN_TIME_US);
+  spin_ratio = g_strdup_printf ("%.2fx time", spin_us / idle_us);
+  bench_add_summary_row ("round-trip", spin_figure,
+                         "the worker-context floor above", spin_ratio);
 }
 
 void
@@ -472,12 +501,12 @@ bench_round_trip_same_context (const BenchConfig *config)
   printf ("\nround-trip-same-context: %u requests, client and service on "
           "one context and one thread\n", count);
 
-  run_interlink (count / 10, TRUE);
+  run_interlink (count / 10, TRUE, 0);
   run_floor_idle (count / 10, TRUE);
 
   for (i = 0; i < config->runs; i++)
     {
-      interlink[i] = run_interlink (count, TRUE);
+      interlink[i] = run_interlink (count, TRUE, 0);
       floor_idle[i] = run_floor_idle (count, TRUE);
     }
 

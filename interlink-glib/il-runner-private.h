@@ -31,7 +31,8 @@ gpointer       *il_runner_get_slot        (IlRunner     *self);
 gboolean       *il_runner_get_queued      (IlRunner     *self);
 
 void            il_runner_start_on_thread  (IlRunner    *self,
-                                            const char  *thread_name);
+                                            const char  *thread_name,
+                                            guint        spin_time);
 void            il_runner_start_on_context (IlRunner    *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IlRunner, il_runner_unref)

@@ -282,8 +282,9 @@ il_runner_run (IlRunner *self)
 typedef struct
 {
   GSource   source;
-  IlRunner *runner;   /* owned */
-  gboolean  done;     /* service context only */
+  IlRunner *runner;      /* owned */
+  gboolean  done;        /* service context only */
+  guint     spin_time;   /* microseconds, for a thread of its own */
 } IlRunnerSource;
 
 static gboolean
@@ -368,7 +369,24 @@ il_runner_thread_main (gpointer data)
   g_main_context_acquire (main_context);
 
   while (!runner_source->done)
-    g_main_context_iteration (main_context, TRUE);
+    {
+      /* Opt-in busy polling before sleeping; see IlService:spin-time. */
+      if (runner_source->spin_time > 0)
+        {
+          gint64 deadline = g_get_monotonic_time () + runner_source->spin_time;
+
+          while (!runner_source->done && g_get_monotonic_time () < deadline)
+            {
+              if (g_main_context_iteration (main_context, FALSE))
+                deadline = g_get_monotonic_time () + runner_source->spin_time;
+            }
+
+          if (runner_source->done)
+            break;
+        }
+
+      g_main_context_iteration (main_context, TRUE);
+    }
 
   g_main_context_release (main_context);
   g_main_context_pop_thread_default (main_context);
@@ -381,7 +399,8 @@ il_runner_thread_main (gpointer data)
 /* Runs the service on a new thread with its own main context. */
 void
 il_runner_start_on_thread (IlRunner   *self,
-                           const char *thread_name)
+                           const char *thread_name,
+                           guint       spin_time)
 {
   GSource *source;
   GThread *thread;
@@ -389,6 +408,8 @@ il_runner_start_on_thread (IlRunner   *self,
   source = il_runner_source_new (self,
                                  il_service_context_get_main_context (self->context),
                                  TRUE);
+
+  ((IlRunnerSource *) source)->spin_time = spin_time;
 
   /* The thread owns the source reference from il_runner_source_new(). */
   thread = g_thread_new (thread_name, il_runner_thread_main, source);

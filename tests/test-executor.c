@@ -315,6 +315,51 @@ test_executor_sync_same_thread (void)
   il_link_stop (second_link);
 }
 
+static void
+test_service_spin_time (void)
+{
+  g_autoptr(ExecTestService) service = NULL;
+  g_autoptr(IlLink) link = NULL;
+  g_autoptr(GError) error = NULL;
+  guint spin_time = 0;
+  guint stopped = 0;
+  gint i;
+
+  g_test_summary ("A service with a spin time answers requests from a thread "
+                  "of its own and stops; the spin time cannot change once "
+                  "it started");
+
+  service = g_object_new (EXEC_TYPE_TEST_SERVICE, "spin-time", 200, NULL);
+  g_object_get (service, "spin-time", &spin_time, NULL);
+  g_assert_cmpuint (spin_time, ==, 200);
+
+  link = il_service_start (IL_SERVICE (service));
+
+  for (i = 1; i <= 100; i++)
+    {
+      g_autoptr(IlMessage) message = number_message_new (i);
+      GValue *value = il_link_send_sync (link, message, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (g_value_get_int (value), ==, i + 1);
+      g_boxed_free (G_TYPE_VALUE, value);
+    }
+
+  g_assert_true (service->in_order);
+  g_assert_cmpstr (service->thread_name, ==, "ExecTestService");
+
+  g_test_expect_message ("Interlink", G_LOG_LEVEL_CRITICAL,
+                         "*spin-time can only be set before*");
+  g_object_set (service, "spin-time", 10, NULL);
+  g_test_assert_expected_messages ();
+
+  g_object_get (service, "spin-time", &spin_time, NULL);
+  g_assert_cmpuint (spin_time, ==, 200);
+
+  il_link_stop_async (link, NULL, stop_cb, &stopped);
+  wait_for_count (&stopped, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -324,6 +369,7 @@ main (int   argc,
   g_test_add_func ("/executor/thread-and-order", test_executor_thread_and_order);
   g_test_add_func ("/executor/sync-same-thread", test_executor_sync_same_thread);
   g_test_add_func ("/executor/many-services", test_executor_many_services);
+  g_test_add_func ("/service/spin-time", test_service_spin_time);
 
   return g_test_run ();
 }
