@@ -144,6 +144,17 @@ il_request_begin (GTask *task)
 {
   IlRequest *request = g_task_get_task_data (task);
 
+  /* The cancel source runs on the sender's context, maybe later than this:
+   * a request cancelled before its turn must not be handled either way.
+   */
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      if (il_request_try_complete (task))
+        g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 "The request was cancelled");
+      return FALSE;
+    }
+
   return g_atomic_int_compare_and_exchange (&request->state, REQUEST_QUEUED,
                                             REQUEST_HANDLING);
 }

@@ -36,6 +36,8 @@ struct _IlRunner
   gboolean          started_ran;
   char             *where;          /* owned; thread or context, for logs */
   IlReply          *spare_reply;    /* owned; for fire-and-forget sends */
+  gboolean          defer_close;    /* a thread of its own ends the stop */
+  GTask            *stop_task;      /* owned; kept when @defer_close */
 
   /* Executor thread lock. */
   gpointer          slot;
@@ -81,6 +83,7 @@ il_runner_unref (IlRunner *self)
   g_clear_object (&self->service);
   g_clear_object (&self->context);
   g_clear_object (&self->spare_reply);
+  g_clear_object (&self->stop_task);
   g_clear_pointer (&self->pending, g_array_unref);
   g_clear_pointer (&self->mailbox, il_mailbox_unref);
   g_clear_pointer (&self->where, g_free);
@@ -210,6 +213,25 @@ il_runner_stop (IlRunner *self,
   g_clear_object (&self->service);
 
   g_debug ("Stopped service %s (%p) on %s", type_name, (void *) service, self->where);
+
+  /* On a thread of its own, sources that became ready in the same
+   * iteration still run on that thread after this dispatch; the thread
+   * reports the stop once its loop is over, so that nothing of the
+   * service runs after stop_async() and ::closed.
+   */
+  if (self->defer_close)
+    {
+      g_set_object (&self->stop_task, stop_task);
+      return;
+    }
+
+  il_mailbox_finish_close (self->mailbox, stop_task);
+}
+
+static void
+il_runner_finish_deferred_close (IlRunner *self)
+{
+  g_autoptr(GTask) stop_task = g_steal_pointer (&self->stop_task);
 
   il_mailbox_finish_close (self->mailbox, stop_task);
 }
@@ -368,6 +390,8 @@ il_runner_thread_main (gpointer data)
    */
   g_main_context_acquire (main_context);
 
+  runner_source->runner->defer_close = TRUE;
+
   while (!runner_source->done)
     {
       /* Opt-in busy polling before sleeping; see IlService:spin-time. */
@@ -387,6 +411,8 @@ il_runner_thread_main (gpointer data)
 
       g_main_context_iteration (main_context, TRUE);
     }
+
+  il_runner_finish_deferred_close (runner_source->runner);
 
   g_main_context_release (main_context);
   g_main_context_pop_thread_default (main_context);

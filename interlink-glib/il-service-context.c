@@ -53,8 +53,23 @@ typedef struct
   gint64            interval;    /* microseconds */
   IlTimerFunc       func;
   gpointer          user_data;
-  GDestroyNotify    notify;
+  GDestroyNotify    notify;      /* cleared once it ran */
+  gboolean          dispatching;
 } IlTimerSource;
+
+/* Runs the destroy notify as soon as the timer is done with, not when the
+ * GSource is finalized: a source due in the same iteration as the stop is
+ * finalized only after the service was released, and a language binding
+ * must free its callback while the service's thread still runs it.
+ */
+static void
+il_timer_source_release (IlTimerSource *timer)
+{
+  GDestroyNotify notify = g_steal_pointer (&timer->notify);
+
+  if (notify != NULL)
+    notify (timer->user_data);
+}
 
 static gboolean
 il_timer_source_dispatch (GSource     *source,
@@ -82,8 +97,13 @@ il_timer_source_dispatch (GSource     *source,
       g_source_destroy (source);
     }
 
+  timer->dispatching = TRUE;
   if (context->service != NULL)
     timer->func (context->service, context, timer->user_data);
+  timer->dispatching = FALSE;
+
+  if (!timer->repeat || g_source_is_destroyed (source))
+    il_timer_source_release (timer);
 
   if (!timer->repeat)
     g_source_unref (source);
@@ -94,10 +114,7 @@ il_timer_source_dispatch (GSource     *source,
 static void
 il_timer_source_finalize (GSource *source)
 {
-  IlTimerSource *timer = (IlTimerSource *) source;
-
-  if (timer->notify != NULL)
-    timer->notify (timer->user_data);
+  il_timer_source_release ((IlTimerSource *) source);
 }
 
 static GSourceFuncs il_timer_source_funcs = {
@@ -109,8 +126,14 @@ static void
 il_timer_source_cancel (gpointer data)
 {
   GSource *source = data;
+  IlTimerSource *timer = data;
 
   g_source_destroy (source);
+
+  /* A timer cancelled from its own callback releases after it returns. */
+  if (!timer->dispatching)
+    il_timer_source_release (timer);
+
   g_source_unref (source);
 }
 

@@ -14,6 +14,7 @@ times, prints "ticking" and then ends as MODE selects:
   busy      leaves a handler in the middle of Python work
   c-service runs a Python timer on a service written in C, then drops it
   asyncio   awaits answers in asyncio and leaves one request unanswered
+  executor  also starts services on an executor, then drops every link
 
 Exits with status 3 when the timers do not tick within the time limit.
 """
@@ -91,12 +92,14 @@ def wait_ticking(ready, count, iterate_default=False):
     print('ticking', flush=True)
 
 
-def start_services(ready, on_context=False):
+def start_services(ready, on_context=False, executor=None):
     links = []
     for _ in range(SERVICE_COUNT):
         service = TickingService(ready)
         if on_context:
             links.append(service.start_on_context(None))
+        elif executor is not None:
+            links.append(service.start_on_executor(executor))
         else:
             links.append(service.start())
     return links
@@ -130,13 +133,17 @@ def main(mode):
     elif mode == 'busy':
         links[0].do_send(BusyMessage())
         count += 1
+    elif mode == 'executor':
+        executor = Interlink.Executor.new(2)
+        links += start_services(ready, executor=executor)
+        count += SERVICE_COUNT
 
     wait_ticking(ready, count, iterate_default=(mode == 'context'))
 
     if mode == 'stop':
         for link in links:
             link.stop()
-    elif mode == 'drop':
+    elif mode in ('drop', 'executor'):
         links.clear()
     elif mode == 'asyncio':
         asyncio.run(await_answers(links[0]))

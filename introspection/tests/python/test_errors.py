@@ -328,11 +328,8 @@ class CancelTests(helpers.TestCase):
         self.assertEqual(link.send_finish(results[0]), 'awake')
         self.assertEqual(self.send(link, TextMessage(value='later')), 'later')
 
-    # The library flips a queued request to cancelled only when the
-    # cancellable's source runs on the sender's main context. Until then
-    # the service still takes the request and runs its handler, although
-    # il_link_send_async() documents that it is never handled.
-    @unittest.expectedFailure
+    # A request cancelled while queued is never handled, even before the
+    # cancellable's source has run on the sender's main context.
     def test_cancelled_not_handled_before_iteration(self):
         service = BlockingService()
         link = self.start(service)

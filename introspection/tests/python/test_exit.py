@@ -53,6 +53,9 @@ class ExitTests(helpers.TestCase):
     def test_exit_after_asyncio(self):
         self.assertCleanExit('asyncio')
 
+    def test_exit_with_executor(self):
+        self.assertCleanExit('executor')
+
 
 if __name__ == '__main__':
     helpers.main()

@@ -212,6 +212,68 @@ class LifetimeTests(helpers.TestCase):
         self.assertLinkError(caught.exception, Interlink.LinkError.CLOSED)
 
 
+def thread_name(native_id):
+    """Return the kernel name of a thread of this process."""
+    with open('/proc/self/task/%d/comm' % native_id) as comm:
+        return comm.read().strip()
+
+
+class ExecutorTests(helpers.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.executor = Interlink.Executor.new(2)
+
+    def test_thread_count(self):
+        self.assertEqual(self.executor.get_n_threads(), 2)
+
+    def test_services_share_threads(self):
+        class Where(Interlink.Service):
+            @Interlink.handler(TextMessage)
+            def on_text(self, message, context, reply):
+                return str(threading.get_native_id())
+
+        links = []
+        for _ in range(3):
+            link = Where().start_on_executor(self.executor)
+            self.addCleanup(self.stop, link)
+            links.append(link)
+
+        threads = [int(self.send(link, TextMessage())) for link in links]
+
+        self.assertEqual(len(set(threads)), 2)
+        self.assertEqual(threads[0], threads[2])
+        for thread in threads:
+            self.assertTrue(thread_name(thread).startswith('il-executor-'),
+                            thread_name(thread))
+
+    def test_timer_on_executor(self):
+        link = helpers.EchoService().start_on_executor(self.executor)
+        self.addCleanup(self.stop, link)
+        fired = threading.Event()
+
+        timer_id = self.finish(
+            lambda callback: link.exec_async(
+                lambda service, context: context.run_later(
+                    0, lambda *args: fired.set()),
+                None, callback),
+            link.exec_finish)
+
+        self.assertGreater(timer_id, 0)
+        self.assertTrue(fired.wait(helpers.TIMEOUT_S))
+
+    def test_stop_on_executor(self):
+        service = HookService()
+        link = service.start_on_executor(self.executor)
+
+        self.assertEqual(self.send(link, TextMessage(value='a')), 'a')
+        self.stop(link)
+
+        self.assertEqual([event[0] for event in service.events],
+                         ['started', 'a', 'stopping'])
+        self.assertTrue(link.is_closed())
+
+
 class LinkQueryTests(helpers.TestCase):
 
     def test_service_type(self):

@@ -218,7 +218,7 @@ class ConversionTests(helpers.TestCase):
 
 
 class ReplyTests(helpers.TestCase):
-    """The reply as a handler sees it, and its typed answer methods."""
+    """The reply that a handler gets, and its typed answer methods."""
 
     def test_reply_properties(self):
         class Inspector(Interlink.Service):

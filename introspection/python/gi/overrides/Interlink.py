@@ -14,7 +14,8 @@ PyGObject loads this module when a program imports
 * :meth:`Link.exec_async` and :meth:`Link.do_exec` with a plain callable
   ``func(service, context) -> value``;
 * :meth:`Link.send_future`, an awaitable send for asyncio;
-* a stop of the services started from Python when the interpreter exits.
+* a stop of the services started from Python when the interpreter exits,
+  described at :class:`Service`.
 
 Answers follow these rules, for the handlers registered with
 :func:`handler` or :meth:`Service.add_handler`, for ``do_handle``
@@ -66,12 +67,11 @@ PYTHON_ERROR_EXCEPTION = 0
 #: from another thread.
 DEFERRED = object()
 
-#: How long the exit hook waits for the services started from Python to
-#: stop, in seconds.
-STOP_AT_EXIT_TIMEOUT = 5.0
+__all__ += ['PYTHON_ERROR', 'PYTHON_ERROR_EXCEPTION', 'DEFERRED']
 
-__all__ += ['PYTHON_ERROR', 'PYTHON_ERROR_EXCEPTION', 'DEFERRED',
-            'STOP_AT_EXIT_TIMEOUT']
+# How long the exit hook waits for the services started from Python to
+# stop, in seconds.
+_STOP_AT_EXIT_TIMEOUT_S = 5.0
 
 # Fundamental types for which a Python int is stored directly in the
 # response type, so that PyGObject's range check applies instead of a
@@ -296,10 +296,9 @@ class _TrackedService:
     def thread_finished(self):
         """Check whether the service's thread left its main loop.
 
-        The thread owns its context until then. Sources it dispatches
-        after the service was released may still free Python callbacks,
-        because a timer that was due in the same main context iteration as
-        the stop is finalized after the stop.
+        The thread owns its context until then. The library reports a
+        stop only after that, so this is a second guard: it keeps the exit
+        safe with a library that reports the stop earlier.
         """
         if self.thread_context is None:
             return True
@@ -325,9 +324,11 @@ class _ServiceTracker:
         self._entries = {}
         self._next_key = 0
 
-    def add(self, service, main_context):
-        """Track ``service``, whose ``main_context`` is None when it runs
-        on its own thread.
+    def add(self, service, main_context=None, own_thread=False):
+        """Track ``service``, started on ``main_context`` (which this
+        thread iterates at exit) or on a thread of its own or of an
+        executor. For a service on an executor, whose thread keeps
+        running, the exit waits until the service was released.
         """
         with self._lock:
             self._drain()
@@ -340,7 +341,7 @@ class _ServiceTracker:
             entry = _TrackedService(Interlink.Service.get_link(service),
                                     main_context)
             self._entries[key] = entry
-            if main_context is None:
+            if own_thread:
                 try:
                     entry.link.do_exec(entry.note_thread_context)
                 except GLib.Error:
@@ -398,7 +399,7 @@ _tracker = _ServiceTracker()
 
 @atexit.register
 def _stop_services_at_exit():
-    _tracker.stop_all(STOP_AT_EXIT_TIMEOUT)
+    _tracker.stop_all(_STOP_AT_EXIT_TIMEOUT_S)
 
 
 class Service(Interlink.Service):
@@ -410,9 +411,10 @@ class Service(Interlink.Service):
     ``do_stopping(self, context)``.
 
     When the interpreter exits, every service started from Python that
-    still runs is stopped, and the exit waits up to
-    :data:`STOP_AT_EXIT_TIMEOUT` seconds for them, so that no Python code
-    runs on a service thread while the interpreter finalizes.
+    still runs is stopped, and the exit waits up to 5 seconds for them, so
+    that no Python code runs on a service thread while the interpreter
+    finalizes. A service stops after the messages queued before the stop,
+    so a service that is paused or busy for longer delays the exit.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -472,7 +474,7 @@ class Service(Interlink.Service):
         self._add_decorated_handlers()
         link = Interlink.Service.start(self)
         if link is not None:
-            _tracker.add(self, None)
+            _tracker.add(self, own_thread=True)
         return link
 
     def start_on_context(self, context=None):
@@ -483,6 +485,16 @@ class Service(Interlink.Service):
         link = Interlink.Service.start_on_context(self, context)
         if link is not None:
             _tracker.add(self, context or GLib.MainContext.default())
+        return link
+
+    def start_on_executor(self, executor):
+        """Start the service on one thread of ``executor``, an
+        ``Interlink.Executor``, and return a new link.
+        """
+        self._add_decorated_handlers()
+        link = Interlink.Service.start_on_executor(self, executor)
+        if link is not None:
+            _tracker.add(self)
         return link
 
 
