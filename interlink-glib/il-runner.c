@@ -299,15 +299,34 @@ il_runner_run (IlRunner *self)
 }
 
 /* A GSource per runner, for services on their own thread or on a context
- * the caller iterates. The mailbox wakes it through its ready time.
+ * the caller iterates. The mailbox wakes it by setting @ready. The context
+ * is woken only from threads that do not own it: a sender on the service's
+ * own context is iterating it anyway, and waking it would cost an eventfd
+ * write and read per request.
  */
 typedef struct
 {
   GSource   source;
   IlRunner *runner;      /* owned */
+  gint      ready;       /* atomic */
   gboolean  done;        /* service context only */
   guint     spin_time;   /* microseconds, for a thread of its own */
 } IlRunnerSource;
+
+static gboolean
+il_runner_source_prepare (GSource *source,
+                          gint    *timeout)
+{
+  *timeout = -1;
+
+  return g_atomic_int_get (&((IlRunnerSource *) source)->ready);
+}
+
+static gboolean
+il_runner_source_check (GSource *source)
+{
+  return g_atomic_int_get (&((IlRunnerSource *) source)->ready);
+}
 
 static gboolean
 il_runner_source_dispatch (GSource     *source,
@@ -316,12 +335,12 @@ il_runner_source_dispatch (GSource     *source,
 {
   IlRunnerSource *runner_source = (IlRunnerSource *) source;
 
-  g_source_set_ready_time (source, -1);
+  g_atomic_int_set (&runner_source->ready, FALSE);
 
   switch (il_runner_run (runner_source->runner))
     {
     case IL_RUNNER_MORE:
-      g_source_set_ready_time (source, 0);
+      g_atomic_int_set (&runner_source->ready, TRUE);
       return G_SOURCE_CONTINUE;
 
     case IL_RUNNER_STOPPED:
@@ -343,14 +362,23 @@ il_runner_source_finalize (GSource *source)
 }
 
 static GSourceFuncs il_runner_source_funcs = {
+  .prepare = il_runner_source_prepare,
+  .check = il_runner_source_check,
   .dispatch = il_runner_source_dispatch,
   .finalize = il_runner_source_finalize,
 };
 
+/* Called with the mailbox lock held, from any thread. */
 static void
 il_runner_source_wake (gpointer data)
 {
-  g_source_set_ready_time (data, 0);
+  IlRunnerSource *runner_source = data;
+  GMainContext *context = g_source_get_context (data);
+
+  g_atomic_int_set (&runner_source->ready, TRUE);
+
+  if (context != NULL && !g_main_context_is_owner (context))
+    g_main_context_wakeup (context);
 }
 
 static GSource *
