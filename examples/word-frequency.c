@@ -1544,8 +1544,8 @@ main (int   argc,
 
   option_context = g_option_context_new ("— count the words in text files");
   g_option_context_set_summary (option_context,
-                                "Counts words with a reader, several counter and an "
-                                "aggregator service. A word is a run of Unicode letters, "
+                                "Counts words with a reader service, several counter "
+                                "services and an aggregator service. A word is a run of Unicode letters, "
                                 "compared case-folded.\n"
                                 "Without FILE, reads every regular file in "
                                 DEFAULT_INPUT_DIRECTORY ".");
