@@ -15,7 +15,7 @@
  * does not keep the service alive, and a service that stores its own link
  * creates no reference cycle. In that sense every link is weak. Once the
  * service stopped, sends fail with %IL_LINK_ERROR_CLOSED, and
- * [signal@Interlink.Link::closed] tells observers that it is gone.
+ * [signal@Interlink.Link::closed] notifies observers that it is gone.
  *
  * Links are cheap to reference and safe to use from any thread. Messages
  * sent by one thread are handled in the order they were sent.

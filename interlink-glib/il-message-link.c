@@ -66,7 +66,7 @@ il_message_link_init (IlMessageLink *self)
  * behind @link.
  *
  * It is a programmer error if the service has no handler for
- * @message_type or one of its parent types, as told by
+ * @message_type or one of its parent types, as reported by
  * [method@Interlink.Service.handles].
  *
  * Returns: (transfer full) (nullable): a new message link, or %NULL if the

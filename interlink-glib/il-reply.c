@@ -415,7 +415,7 @@ il_reply_return_dropped_cb (gpointer user_data)
 
 /* A dropped reply may be finalized where calling back into the sender is
  * not allowed, such as inside the garbage collection of a language
- * binding; so the task returns from an idle in the sender's context.
+ * binding. So the task returns from an idle in the sender's context.
  */
 static void
 il_reply_return_dropped (IlReply *self,

@@ -58,9 +58,9 @@ typedef struct
 } IlTimerSource;
 
 /* Runs the destroy notify as soon as the timer is done with, not when the
- * GSource is finalized: a source due in the same iteration as the stop is
+ * GSource is finalized. A source due in the same iteration as the stop is
  * finalized only after the service was released, and a language binding
- * must free its callback while the service's thread still runs it.
+ * must free its callback while the service's thread still runs.
  */
 static void
 il_timer_source_release (IlTimerSource *timer)
@@ -341,8 +341,8 @@ il_service_context_is_stopping (IlServiceContext *self)
  * [method@Interlink.ServiceContext.resume] was called as many times.
  *
  * A handler that pauses before it returns keeps the next message waiting
- * until async work it started on the service's main context finishes, so
- * the message and that work form one step and no other message of the
+ * until async work it started on the service's main context finishes. The
+ * message and that work then form one step: no other message of the
  * service runs in between. Timers and other sources on the context keep
  * running. Messages keep queueing, and a stop requested through a link
  * waits in line too; [method@Interlink.ServiceContext.stop] takes effect
@@ -407,6 +407,14 @@ il_service_context_add_timer (IlServiceContext *self,
   IlTimerSource *timer;
   GSource *source;
 
+  /* A stopped service gets no timer, but the data is still freed. */
+  if (self->service == NULL || self->stopping)
+    {
+      if (notify != NULL)
+        notify (user_data);
+      return 0;
+    }
+
   source = g_source_new (&il_timer_source_funcs, sizeof (IlTimerSource));
   timer = (IlTimerSource *) source;
   timer->context = self;
@@ -460,13 +468,6 @@ il_service_context_run_later (IlServiceContext *self,
   g_return_val_if_fail (func != NULL, 0);
   g_return_val_if_fail (il_service_context_is_owner (self), 0);
 
-  if (self->service == NULL || self->stopping)
-    {
-      if (notify != NULL)
-        notify (user_data);
-      return 0;
-    }
-
   return il_service_context_add_timer (self, FALSE, delay_ms,
                                        func, user_data, notify);
 }
@@ -504,13 +505,6 @@ il_service_context_run_interval (IlServiceContext *self,
   g_return_val_if_fail (IL_IS_SERVICE_CONTEXT (self), 0);
   g_return_val_if_fail (func != NULL, 0);
   g_return_val_if_fail (il_service_context_is_owner (self), 0);
-
-  if (self->service == NULL || self->stopping)
-    {
-      if (notify != NULL)
-        notify (user_data);
-      return 0;
-    }
 
   return il_service_context_add_timer (self, TRUE, interval_ms,
                                        func, user_data, notify);

@@ -11,7 +11,6 @@
 #include "il-service-context-private.h"
 #include "il-executor-private.h"
 #include "il-runner-private.h"
-#include "il-service-private.h"
 
 /**
  * IlService:
@@ -70,8 +69,8 @@ typedef struct
 } IlClassHandler;
 
 /* The class handlers live in the class structure, which GObject copies
- * into every subclass. @owner tells whether a class may add to the table
- * or must copy its parent's first.
+ * into every subclass. @owner is the class that made the table, and any
+ * other class copies it before adding a handler.
  */
 typedef struct
 {
@@ -115,62 +114,86 @@ il_instance_handler_clear (gpointer data)
     handler->notify (handler->user_data);
 }
 
+/* Finds the handler for @message_type: walking from that type up to
+ * IlMessage, so that a handler for a parent type handles subclasses that
+ * have none of their own, and preferring instance handlers at each level.
+ * Sets one of @instance_handler and @class_handler, or neither.
+ */
+static void
+il_service_find_handler (IlService          *self,
+                         GType               message_type,
+                         IlInstanceHandler **instance_handler,
+                         IlClassHandler    **class_handler)
+{
+  IlServicePrivate *priv = il_service_get_instance_private (self);
+  IlHandlerTable *table = IL_SERVICE_GET_CLASS (self)->handlers;
+  GType type;
+
+  *instance_handler = NULL;
+  *class_handler = NULL;
+
+  for (type = message_type;
+       type != IL_TYPE_MESSAGE && type != G_TYPE_INVALID;
+       type = g_type_parent (type))
+    {
+      guint i;
+
+      for (i = 0; priv->instance_handlers != NULL &&
+                  i < priv->instance_handlers->len; i++)
+        {
+          IlInstanceHandler *handler =
+            &g_array_index (priv->instance_handlers, IlInstanceHandler, i);
+
+          if (handler->message_type == type)
+            {
+              *instance_handler = handler;
+              return;
+            }
+        }
+
+      for (i = 0; table != NULL && i < table->handlers->len; i++)
+        {
+          IlClassHandler *handler =
+            &g_array_index (table->handlers, IlClassHandler, i);
+
+          if (handler->message_type == type)
+            {
+              *class_handler = handler;
+              return;
+            }
+        }
+    }
+}
+
 static void
 il_service_real_handle (IlService        *self,
                         IlMessage        *message,
                         IlServiceContext *context,
                         IlReply          *reply)
 {
-  IlServicePrivate *priv = il_service_get_instance_private (self);
-  IlHandlerTable *table = IL_SERVICE_GET_CLASS (self)->handlers;
-  GType type;
+  IlInstanceHandler *instance_handler;
+  IlClassHandler *class_handler;
 
-  /* Walk from the message's own type up to IlMessage, so that a handler
-   * for a parent type handles subclasses that have none of their own.
-   */
-  for (type = G_OBJECT_TYPE (message);
-       type != IL_TYPE_MESSAGE && type != G_TYPE_INVALID;
-       type = g_type_parent (type))
+  il_service_find_handler (self, G_OBJECT_TYPE (message),
+                           &instance_handler, &class_handler);
+
+  if (instance_handler != NULL)
     {
-      guint i;
-
-      if (priv->instance_handlers != NULL)
-        {
-          for (i = 0; i < priv->instance_handlers->len; i++)
-            {
-              IlInstanceHandler *handler =
-                &g_array_index (priv->instance_handlers, IlInstanceHandler, i);
-
-              if (handler->message_type == type)
-                {
-                  il_reply_require_answer (reply);
-                  handler->func (self, message, context, reply,
-                                 handler->user_data);
-                  return;
-                }
-            }
-        }
-
-      if (table != NULL)
-        {
-          for (i = 0; i < table->handlers->len; i++)
-            {
-              IlClassHandler *handler =
-                &g_array_index (table->handlers, IlClassHandler, i);
-
-              if (handler->message_type == type)
-                {
-                  handler->func (self, message, context, reply);
-                  return;
-                }
-            }
-        }
+      il_reply_require_answer (reply);
+      instance_handler->func (self, message, context, reply,
+                              instance_handler->user_data);
     }
-
-  il_reply_return_new_error (reply, IL_LINK_ERROR, IL_LINK_ERROR_UNHANDLED,
-                             "Service %s has no handler for %s",
-                             G_OBJECT_TYPE_NAME (self),
-                             G_OBJECT_TYPE_NAME (message));
+  else if (class_handler != NULL)
+    {
+      class_handler->func (self, message, context, reply);
+    }
+  else
+    {
+      il_reply_return_new_error (reply, IL_LINK_ERROR, IL_LINK_ERROR_UNHANDLED,
+                                 "Service %s has no handler for %s",
+                                 G_OBJECT_TYPE_NAME (self),
+                                 G_OBJECT_TYPE_NAME (message));
+    }
 }
 
 static void
@@ -336,14 +359,6 @@ il_service_init (IlService *self)
 {
 }
 
-IlMailbox *
-il_service_get_mailbox (IlService *self)
-{
-  IlServicePrivate *priv = il_service_get_instance_private (self);
-
-  return priv->mailbox;
-}
-
 /**
  * il_service_class_add_handler:
  * @service_class: a service class
@@ -478,9 +493,8 @@ gboolean
 il_service_handles (IlService *self,
                     GType      message_type)
 {
-  IlServicePrivate *priv = il_service_get_instance_private (self);
-  IlHandlerTable *table;
-  GType type;
+  IlInstanceHandler *instance_handler;
+  IlClassHandler *class_handler;
 
   g_return_val_if_fail (IL_IS_SERVICE (self), FALSE);
   g_return_val_if_fail (g_type_is_a (message_type, IL_TYPE_MESSAGE), FALSE);
@@ -488,27 +502,10 @@ il_service_handles (IlService *self,
   if (IL_SERVICE_GET_CLASS (self)->handle != il_service_real_handle)
     return TRUE;
 
-  table = IL_SERVICE_GET_CLASS (self)->handlers;
+  il_service_find_handler (self, message_type,
+                           &instance_handler, &class_handler);
 
-  for (type = message_type;
-       type != IL_TYPE_MESSAGE && type != G_TYPE_INVALID;
-       type = g_type_parent (type))
-    {
-      guint i;
-
-      for (i = 0; priv->instance_handlers != NULL &&
-                  i < priv->instance_handlers->len; i++)
-        if (g_array_index (priv->instance_handlers, IlInstanceHandler,
-                           i).message_type == type)
-          return TRUE;
-
-      for (i = 0; table != NULL && i < table->handlers->len; i++)
-        if (g_array_index (table->handlers, IlClassHandler,
-                           i).message_type == type)
-          return TRUE;
-    }
-
-  return FALSE;
+  return instance_handler != NULL || class_handler != NULL;
 }
 
 /**
